@@ -1,0 +1,214 @@
+"""The HTTP server: HTTP/1.1 with keep-alive, one thread per connection."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import typing as t
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+from moodle_sandbox.app import DEFAULT_TOKEN, REST_PATH, Request, SandboxApp
+from moodle_sandbox.site.generator import build_site
+
+if t.TYPE_CHECKING:
+    from collections.abc import Iterable
+    from types import TracebackType
+
+    from moodle_sandbox.site.site import Site
+
+logger = logging.getLogger(__name__)
+# Seconds an idle keep-alive connection stays open before its thread ends.
+IDLE_CONNECTION_TIMEOUT = 30
+
+
+class _HttpServer(ThreadingHTTPServer):
+    """A threading server that remembers its open connections to close them."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(
+        self, address: tuple[str, int], app: SandboxApp, *, log_requests: bool
+    ) -> None:
+        super().__init__(address, _RequestHandler)
+        self.app = app
+        self.log_requests = log_requests
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+
+    def process_request(self, request: t.Any, client_address: t.Any) -> None:  # noqa: ANN401
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: t.Any) -> None:  # noqa: ANN401
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """Shut down every open client connection, idle keep-alive ones too."""
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                logger.debug("Connection was already closed")
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    timeout = IDLE_CONNECTION_TIMEOUT
+    server: _HttpServer
+
+    def do_GET(self) -> None:
+        self._answer()
+
+    def do_POST(self) -> None:
+        self._answer()
+
+    def _answer(self) -> None:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            self.send_error(411, "Send the form body with a Content-Length header")
+            return
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length > 0 else b""
+        url = urlsplit(self.path)
+        request = Request(
+            method=self.command,
+            path=url.path,
+            query=url.query,
+            body=body,
+            content_type=self.headers.get_content_type(),
+        )
+        response = self.server.app.handle(request)
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        self.wfile.write(response.body)
+
+    def log_message(self, format: str, *args: t.Any) -> None:  # noqa: A002, ANN401
+        # Request lines go to debug unless the server was asked to log them.
+        level = logging.INFO if self.server.log_requests else logging.DEBUG
+        logger.log(level, "%s - %s", self.address_string(), format % args)
+
+
+class SandboxServer:
+    """A Moodle sandbox listening on HTTP, usable as a context manager.
+
+    Example:
+        ``with SandboxServer(build_site(seed=1), port=0) as server:`` then send
+        requests to ``server.endpoint`` with ``wstoken=server.token``.
+
+    Args:
+        site: The site to serve; defaults to ``build_site()`` (seed 1, size S).
+        token: The only accepted ``wstoken``.
+        host: The address to listen on.
+        port: The TCP port; 0 picks a free one, readable from ``port`` after
+            :meth:`start`.
+        service_functions: Functions of the token's external service; defaults
+            to every implemented function.
+        log_requests: Log each request line at INFO instead of DEBUG.
+    """
+
+    def __init__(  # noqa: PLR0913
+        self,
+        site: Site | None = None,
+        token: str = DEFAULT_TOKEN,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        service_functions: Iterable[str] | None = None,
+        log_requests: bool = False,
+    ) -> None:
+        """Configure the server; nothing listens before :meth:`start`."""
+        self.site = build_site() if site is None else site
+        self.token = token
+        self.host = host
+        self.port = port
+        self._service_functions = service_functions
+        self._log_requests = log_requests
+        self._httpd: _HttpServer | None = None
+        self._thread: threading.Thread | None = None
+        self.app: SandboxApp | None = None
+
+    @property
+    def url(self) -> str:
+        """Return the base URL of the site, such as ``http://127.0.0.1:8081``."""
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def endpoint(self) -> str:
+        """Return the URL of the REST endpoint."""
+        return self.url + REST_PATH
+
+    @property
+    def calls(self) -> dict[str, int]:
+        """Return how many requests named each wsfunction since the start."""
+        return {} if self.app is None else self.app.calls
+
+    def reset_calls(self) -> None:
+        """Set every call count back to zero."""
+        if self.app is not None:
+            self.app.reset_calls()
+
+    def start(self) -> t.Self:
+        """Bind the port and serve requests from a background thread.
+
+        Raises:
+            RuntimeError: If the server is already running.
+            OSError: If the address cannot be bound.
+        """
+        if self._httpd is not None:
+            msg = f"The Moodle sandbox is already running at {self.url}"
+            raise RuntimeError(msg)
+        self.app = SandboxApp(
+            self.site, self.token, service_functions=self._service_functions
+        )
+        httpd = _HttpServer(
+            (self.host, self.port), self.app, log_requests=self._log_requests
+        )
+        self.port = httpd.server_address[1]
+        self.app.wwwroot = self.url
+        self._httpd = httpd
+        self._thread = threading.Thread(
+            target=httpd.serve_forever, name="moodle-sandbox", daemon=True
+        )
+        self._thread.start()
+        logger.info(
+            "Moodle sandbox started at %s (seed %d, size %s)",
+            self.url,
+            self.site.seed,
+            self.site.size,
+        )
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, close open connections and release the port."""
+        if self._httpd is None:
+            return
+        self._httpd.shutdown()
+        self._httpd.close_connections()
+        self._httpd.server_close()
+        if self._thread is not None:
+            self._thread.join()
+        self._httpd = None
+        self._thread = None
+        logger.info("Moodle sandbox at %s stopped", self.url)
+
+    def __enter__(self) -> t.Self:
+        """Start the server."""
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Stop the server."""
+        self.stop()

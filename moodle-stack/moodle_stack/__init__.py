@@ -1,0 +1,1 @@
+"""Run the Moodle warehouse pipeline on embedded defaults."""

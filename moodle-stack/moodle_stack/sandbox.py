@@ -1,0 +1,79 @@
+"""The Moodle sandbox as a child process, for runs with no Moodle configured."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import typing as t
+import urllib.request
+
+if t.TYPE_CHECKING:
+    from types import TracebackType
+
+READY_TIMEOUT_SECONDS = 30
+
+
+class SandboxProcess:
+    """Run ``python -m moodle_sandbox`` on a free loopback port until closed."""
+
+    def __init__(self, *, seed: int = 1, token: str = "sandbox-token") -> None:
+        """Choose the site's seed and the token the sandbox accepts."""
+        self.seed = seed
+        self.token = token
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> SandboxProcess:
+        """Start the sandbox and wait until it answers."""
+        command = [
+            sys.executable,
+            "-m",
+            "moodle_sandbox",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--token",
+            self.token,
+            "--seed",
+            str(self.seed),
+        ]
+        self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL)  # noqa: S603
+        self._wait_until_ready()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Stop the sandbox."""
+        if self._process is not None:
+            self._process.terminate()
+            self._process.wait(timeout=10)
+
+    def _wait_until_ready(self) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            if self._process is not None and self._process.poll() is not None:
+                msg = f"The Moodle sandbox exited with code {self._process.returncode}."
+                raise RuntimeError(msg)
+            try:
+                with urllib.request.urlopen(self.url + "/", timeout=1):  # noqa: S310
+                    return
+            except OSError as error:
+                if getattr(error, "code", None) is not None:
+                    return
+                time.sleep(0.1)
+        msg = f"The Moodle sandbox did not answer on {self.url} within 30 s."
+        raise TimeoutError(msg)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

@@ -1,0 +1,141 @@
+"""Base classes of the tap's streams."""
+
+from __future__ import annotations
+
+import typing as t
+
+from singer_sdk import Stream
+from singer_sdk import typing as th
+
+from tap_moodle.errors import MoodleWebServiceError
+from tap_moodle.progress import Progress
+
+if t.TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from singer_sdk.helpers.types import Context, Record
+
+    from tap_moodle.client import MoodleClient
+    from tap_moodle.partitions import CourseAnswers
+    from tap_moodle.tap import TapMoodle
+
+INSTANCE = th.Property(
+    "instance",
+    th.StringType,
+    required=True,
+    description="Name of the Moodle site the record comes from.",
+)
+
+
+class MoodleStream(Stream):
+    """A stream fed by one wsfunction of one Moodle site.
+
+    Every record is stamped with the site's instance name, and every primary key
+    starts with it, so that several sites can load into the same tables.
+    """
+
+    wsfunction: t.ClassVar[str]
+
+    @property
+    def moodle(self) -> TapMoodle:
+        """The tap that owns the stream."""
+        return t.cast("TapMoodle", self._tap)
+
+    @property
+    def client(self) -> MoodleClient:
+        """The shared client of the site."""
+        return self.moodle.client
+
+    @property
+    def instance(self) -> str:
+        """The site's instance name."""
+        return self.moodle.instance
+
+    def post_process(
+        self,
+        row: Record,
+        context: Context | None = None,  # noqa: ARG002
+    ) -> Record | None:
+        """Stamp the record with the instance name."""
+        return {"instance": self.instance, **row}
+
+
+class CourseStream(MoodleStream):
+    """A stream with one partition per course (the site course left out).
+
+    Errors that concern a single course, such as a missing capability in that
+    course, skip the course with a warning; every other error stops the sync.
+    """
+
+    # The course id is in every record, so the state needs no bookmark per course.
+    state_partitioning_keys: t.ClassVar[list[str]] = []  # type: ignore[misc]
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:  # noqa: ANN401
+        """Start the list of skipped courses empty."""
+        super().__init__(*args, **kwargs)
+        self.skipped_courses: list[int] = []
+        self.progress = Progress(self.name, self.logger)
+
+    @property
+    def course_answers(self) -> CourseAnswers:
+        """Answers of per-course wsfunctions, shared by the course's streams."""
+        return self.moodle.course_answers
+
+    def includes(self, context: Context) -> bool:  # noqa: ARG002, PLR6301
+        """Whether the stream reads the course of this partition at all."""
+        return True
+
+    def answer_loaders(self, courseid: int) -> dict[str, Callable[[], t.Any]]:
+        """Return the loaders of the per-course answers this stream reads.
+
+        Keys name the answers; streams that read the same answer use the same
+        key, so it is fetched once per course. The courses stream calls this to
+        fetch the answers of the next courses ahead of time.
+        """
+        raise NotImplementedError
+
+    def answer(self, key: str, courseid: int) -> t.Any:  # noqa: ANN401
+        """Return the answer ``key`` of a course, fetched once per course."""
+        load = self.answer_loaders(courseid)[key]
+        return self.course_answers.get(key, courseid, load)
+
+    def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
+        """Yield the records of one course, skipping it on a course-level error."""
+        if context is None:
+            msg = f"Stream '{self.name}' must be synced per course."
+            raise ValueError(msg)
+        if not self.includes(context):
+            return
+        courseid = int(context["courseid"])
+        self.progress.total = self.moodle.course_partitions
+        try:
+            yield from self.get_course_records(courseid)
+        except MoodleWebServiceError as error:
+            if not error.concerns_partition:
+                raise
+            self.skipped_courses.append(courseid)
+            self.logger.warning(
+                "Skipping course %d of stream '%s': errorcode '%s' from "
+                "wsfunction '%s'",
+                courseid,
+                self.name,
+                error.errorcode,
+                error.wsfunction,
+            )
+        finally:
+            self.progress.advance()
+
+    def get_course_records(self, courseid: int) -> Iterable[dict[str, t.Any]]:
+        """Yield the records of one course."""
+        raise NotImplementedError
+
+    def log_sync_costs(self) -> None:
+        """Log the skipped courses next to the SDK's request costs."""
+        super().log_sync_costs()
+        if self.skipped_courses:
+            self.logger.warning(
+                "Stream '%s' skipped %d courses after course-level errors: %s",
+                self.name,
+                len(self.skipped_courses),
+                self.skipped_courses[:20],
+            )

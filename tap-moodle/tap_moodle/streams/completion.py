@@ -1,0 +1,103 @@
+"""Stream of course completion status per user."""
+
+from __future__ import annotations
+
+import typing as t
+
+from singer_sdk import typing as th
+
+from tap_moodle.errors import MoodleWebServiceError
+from tap_moodle.streams.base import INSTANCE
+from tap_moodle.streams.courses import CoursesStream
+from tap_moodle.streams.enrolments import EnrolledUsersStream
+
+if t.TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from singer_sdk.helpers.types import Context
+
+# Moodle answers these for a user that completion does not track (a teacher, or
+# a student whose enrolment is not active): an expected answer, not a failure.
+# ``notenroled`` is the token's own user, ``usernotenroled`` any other user.
+NOT_TRACKED = frozenset({"nottracked", "notenroled", "usernotenroled"})
+
+
+class CourseCompletionsStream(EnrolledUsersStream):
+    """Course completion status of each tracked user in courses with completion on.
+
+    Moodle has one call per user and course. Courses with completion off are not
+    asked, and users that completion does not track (teachers, for instance)
+    are left out.
+    """
+
+    name = "course_completions"
+    wsfunction = "core_completion_get_course_completion_status"
+    parent_stream_type = CoursesStream
+    primary_keys = ("instance", "courseid", "userid")
+    schema = th.PropertiesList(
+        INSTANCE,
+        th.Property("courseid", th.IntegerType, required=True),
+        th.Property("userid", th.IntegerType, required=True),
+        th.Property("completed", th.BooleanType),
+        th.Property(
+            "aggregation",
+            th.IntegerType,
+            description="1 if all criteria are required, 2 if any one is.",
+        ),
+        th.Property(
+            "completions",
+            th.ArrayType(
+                th.ObjectType(
+                    th.Property("type", th.IntegerType),
+                    th.Property("title", th.StringType),
+                    th.Property("status", th.StringType),
+                    th.Property("complete", th.BooleanType),
+                    th.Property("timecompleted", th.IntegerType),
+                    th.Property(
+                        "details",
+                        th.ObjectType(
+                            th.Property("type", th.StringType),
+                            th.Property("criteria", th.StringType),
+                            th.Property("requirement", th.StringType),
+                            th.Property("status", th.StringType),
+                        ),
+                    ),
+                )
+            ),
+            description="The completion criteria and the user's state of each.",
+        ),
+    ).to_dict()
+
+    def includes(self, context: Context) -> bool:  # noqa: PLR6301
+        """Whether completion tracking is on in the course."""
+        return bool(context.get("completion_enabled"))
+
+    def get_course_records(self, courseid: int) -> Iterable[dict[str, t.Any]]:
+        """Yield the completion status of each tracked enrolled user."""
+        userids = [user["id"] for user in self.enrolled_users(courseid)]
+        statuses = self.moodle.map_concurrently(
+            lambda userid: self._completion_status(courseid, userid), userids
+        )
+        for userid, status in zip(userids, statuses, strict=True):
+            if status is not None:
+                yield {"courseid": courseid, "userid": userid, **status}
+
+    def _completion_status(self, courseid: int, userid: int) -> dict[str, t.Any] | None:
+        try:
+            answer = self.client.call(
+                self.wsfunction, {"courseid": courseid, "userid": userid}
+            )
+        except MoodleWebServiceError as error:
+            if error.errorcode in NOT_TRACKED:
+                return None
+            if not error.concerns_partition:
+                raise
+            self.logger.warning(
+                "Skipping user %d of course %d in stream '%s': errorcode '%s'",
+                userid,
+                courseid,
+                self.name,
+                error.errorcode,
+            )
+            return None
+        return answer["completionstatus"]

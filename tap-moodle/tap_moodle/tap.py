@@ -1,0 +1,197 @@
+"""The tap-moodle Singer tap."""
+
+from __future__ import annotations
+
+import functools
+import typing as t
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
+
+from singer_sdk import Tap
+from singer_sdk import typing as th
+
+from tap_moodle.client import MoodleClient
+from tap_moodle.partitions import CourseAnswers
+from tap_moodle.streams import STREAM_TYPES
+
+if t.TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator
+
+    from singer_sdk import Stream
+
+T = t.TypeVar("T")
+R = t.TypeVar("R")
+
+
+def instance_from_url(base_url: str) -> str:
+    """Derive a site's instance name from its URL: host, port and path.
+
+    ``https://moodle.example.edu/lms/`` becomes ``moodle.example.edu/lms``. The
+    port is kept, so two sites on one host get different names.
+    """
+    parts = urlsplit(base_url.strip())
+    host = (parts.hostname or "").lower()
+    port = f":{parts.port}" if parts.port else ""
+    return f"{host}{port}{parts.path.rstrip('/')}"
+
+
+class TapMoodle(Tap):
+    """Extract users, courses, enrolments, grades and completion from Moodle."""
+
+    name = "tap-moodle"
+
+    config_jsonschema = th.PropertiesList(
+        th.Property(
+            "base_url",
+            th.StringType,
+            required=True,
+            pattern=r"^https?://[^/\s]+",
+            description=(
+                "Address of the Moodle site, such as https://moodle.example.edu or "
+                "https://example.edu/moodle, without /webservice/rest/server.php."
+            ),
+        ),
+        th.Property(
+            "token",
+            th.StringType,
+            required=True,
+            secret=True,
+            description=(
+                "Web service token of a user who may call the external service's "
+                "functions; a site administrator's token sees every course."
+            ),
+        ),
+        th.Property(
+            "instance",
+            th.StringType,
+            description=(
+                "Name of the site stamped on every record and part of every primary "
+                "key. Defaults to the URL's host, port and path."
+            ),
+        ),
+        th.Property(
+            "request_timeout",
+            th.NumberType,
+            default=300,
+            description=(
+                "Seconds to wait for the server to connect or to send data before "
+                "a request counts as failed. Grade reports of large courses take "
+                "several seconds."
+            ),
+        ),
+        th.Property(
+            "max_retries",
+            th.IntegerType,
+            default=5,
+            description=(
+                "Retries of a request after a transient failure (timeout, refused "
+                "or reset connection, HTTP 5xx or 429), with exponential backoff."
+            ),
+        ),
+        th.Property(
+            "backoff_base",
+            th.NumberType,
+            default=1.0,
+            description="Seconds to wait before the first retry; each retry doubles it.",
+        ),
+        th.Property(
+            "max_concurrency",
+            th.IntegerType,
+            default=4,
+            description=(
+                "Requests in flight at once against the site. Each request keeps "
+                "one PHP worker of the site busy; raise it only as far as the site "
+                "has workers to spare."
+            ),
+        ),
+        th.Property(
+            "requests_per_second",
+            th.NumberType,
+            description=(
+                "Upper limit of requests started per second, across all threads. "
+                "No limit when unset."
+            ),
+        ),
+        th.Property(
+            "enrolled_users_page_size",
+            th.IntegerType,
+            default=1000,
+            description=(
+                "Users per call of core_enrol_get_enrolled_users. Larger pages mean "
+                "fewer calls; smaller pages mean shorter, lighter answers."
+            ),
+        ),
+        th.Property(
+            "verify_tls",
+            th.BooleanType,
+            default=True,
+            description=(
+                "Verify the site's TLS certificate. Turning this off is unsafe: it "
+                "exposes the token to anyone who can intercept the connection."
+            ),
+        ),
+    ).to_dict()
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:  # noqa: ANN401
+        """Prepare the thread pool and the per-course answers."""
+        super().__init__(*args, **kwargs)
+        self.executor = ThreadPoolExecutor(
+            max_workers=self.max_concurrency, thread_name_prefix="moodle"
+        )
+        self.course_answers = CourseAnswers(self.executor)
+        self.course_partitions = 0
+
+    @property
+    def max_concurrency(self) -> int:
+        """Requests in flight at once."""
+        return max(1, int(self.config.get("max_concurrency", 4)))
+
+    @property
+    def prefetch_window(self) -> int:
+        """Courses whose answers are fetched ahead of the course being synced."""
+        return 2 * self.max_concurrency
+
+    def map_concurrently(
+        self, function: Callable[[T], R], items: Iterable[T]
+    ) -> Iterator[R]:
+        """Apply ``function`` to each item on the thread pool; results keep order."""
+        return self.executor.map(function, items)
+
+    @property
+    def instance(self) -> str:
+        """The site's instance name."""
+        return self.config.get("instance") or instance_from_url(self.config["base_url"])
+
+    @functools.cached_property
+    def client(self) -> MoodleClient:
+        """The client of the configured site, shared by every stream."""
+        return MoodleClient(
+            self.config["base_url"],
+            self.config["token"],
+            site=self.instance,
+            timeout=float(self.config.get("request_timeout", 300)),
+            max_retries=int(self.config.get("max_retries", 5)),
+            backoff_base=float(self.config.get("backoff_base", 1.0)),
+            max_concurrency=self.max_concurrency,
+            requests_per_second=self.config.get("requests_per_second"),
+            verify_tls=bool(self.config.get("verify_tls", True)),
+            user_agent=f"tap-moodle/{self.plugin_version}",
+        )
+
+    @functools.cached_property
+    def site_info(self) -> dict[str, t.Any]:
+        """The answer of ``core_webservice_get_site_info``, fetched once."""
+        return t.cast("dict[str, t.Any]", self.client.call("core_webservice_get_site_info"))
+
+    @property
+    def siteid(self) -> int:
+        """Id of the site course."""
+        return int(self.site_info.get("siteid", 1))
+
+    def discover_streams(self) -> list[Stream]:
+        """Return one stream per Moodle entity."""
+        return [stream_type(tap=self) for stream_type in STREAM_TYPES]
+
+
+if __name__ == "__main__":
+    TapMoodle.cli()

@@ -1,0 +1,115 @@
+"""Fixtures of the end-to-end tests: a real PostgreSQL, sandbox sites, Meltano."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import subprocess
+import typing as t
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from moodle_stack.sandbox import SandboxProcess
+from moodle_stack.warehouse import Connection, EmbeddedPostgres
+
+if t.TYPE_CHECKING:
+    from collections.abc import Iterator
+
+ROOT = Path(__file__).resolve().parents[1]
+MELTANO = ROOT / ".venv" / "bin" / "meltano"
+MELTANO_TIMEOUT_SECONDS = 900
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Connection]:
+    """An embedded PostgreSQL server for the whole test session."""
+    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "data", port=0)
+    yield server.start()
+    server.stop()
+
+
+@pytest.fixture
+def warehouse(postgres: Connection, request: pytest.FixtureRequest) -> Connection:
+    """A fresh, empty database for one test."""
+    name = "test_" + request.node.name.lower().replace("[", "_").rstrip("]")[:50]
+    admin = dataclasses.replace(postgres, database="postgres")
+    with psycopg.connect(**_connect_args(admin), autocommit=True) as db:
+        db.execute(f'drop database if exists "{name}"')
+        db.execute(f'create database "{name}"')
+    return dataclasses.replace(postgres, database=name)
+
+
+@pytest.fixture
+def site_one() -> Iterator[SandboxProcess]:
+    """Sandbox site with seed 1."""
+    with SandboxProcess(seed=1) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def site_two() -> Iterator[SandboxProcess]:
+    """Sandbox site with seed 2: a different site."""
+    with SandboxProcess(seed=2, token="second-sandbox-token") as sandbox:
+        yield sandbox
+
+
+class Meltano:
+    """Runs ``meltano`` in the project with a test's environment and system db."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+
+    def use_site(self, number: int, sandbox: SandboxProcess, instance: str) -> None:
+        prefix = f"TAP_MOODLE_{number}_"
+        self.env[prefix + "BASE_URL"] = sandbox.url
+        self.env[prefix + "TOKEN"] = sandbox.token
+        self.env[prefix + "INSTANCE"] = instance
+
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(  # noqa: S603
+            [str(MELTANO), *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=MELTANO_TIMEOUT_SECONDS,
+            check=False,
+        )
+        assert result.returncode == 0, (
+            f"meltano {' '.join(args)} failed:\n{result.stderr[-6000:]}"
+        )
+        return result
+
+
+@pytest.fixture
+def meltano(warehouse: Connection, tmp_path: Path) -> Meltano:
+    """Meltano with the test's warehouse and its own system database (state)."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("TAP_MOODLE_", "WAREHOUSE_", "MELTANO_"))
+    }
+    env.update(warehouse.environment())
+    env["MELTANO_DATABASE_URI"] = f"sqlite:///{tmp_path / 'meltano.db'}"
+    env["MELTANO_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+    env["DBT_TARGET_PATH"] = str(tmp_path / "dbt-target")
+    env["DBT_LOG_PATH"] = str(tmp_path / "dbt-logs")
+    return Meltano(env)
+
+
+def _connect_args(connection: Connection) -> dict[str, t.Any]:
+    return {
+        "host": connection.host,
+        "port": connection.port,
+        "user": connection.user,
+        "password": connection.password,
+        "dbname": connection.database,
+    }
+
+
+def query(connection: Connection, sql: str, *params: object) -> list[tuple[t.Any, ...]]:
+    """Run one query on the warehouse and return every row."""
+    with psycopg.connect(**_connect_args(connection)) as db:
+        return db.execute(sql, params).fetchall()
