@@ -10,6 +10,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from moodle_sandbox import Site, build_site, default_anchor
 
 from moodle_stack.sandbox import SandboxProcess
 from moodle_stack.warehouse import Connection, EmbeddedPostgres
@@ -41,18 +42,27 @@ def warehouse(postgres: Connection, request: pytest.FixtureRequest) -> Connectio
     return dataclasses.replace(postgres, database=name)
 
 
+# The sandbox's "now": fixed, so that a test and its sandbox build the same site.
+ANCHOR = int(default_anchor())
+
+
 @pytest.fixture
 def site_one() -> Iterator[SandboxProcess]:
     """Sandbox site with seed 1."""
-    with SandboxProcess(seed=1) as sandbox:
+    with SandboxProcess(seed=1, anchor=ANCHOR) as sandbox:
         yield sandbox
 
 
 @pytest.fixture
 def site_two() -> Iterator[SandboxProcess]:
     """Sandbox site with seed 2: a different site."""
-    with SandboxProcess(seed=2, token="second-sandbox-token") as sandbox:
+    with SandboxProcess(seed=2, token="second-sandbox-token", anchor=ANCHOR) as sandbox:
         yield sandbox
+
+
+def sandbox_site(sandbox: SandboxProcess) -> Site:
+    """Build, in the test process, the same site that a sandbox serves."""
+    return build_site(seed=sandbox.seed, anchor=sandbox.anchor)
 
 
 class Meltano:

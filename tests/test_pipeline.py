@@ -5,9 +5,9 @@ from __future__ import annotations
 import typing as t
 
 import pytest
-from moodle_sandbox import build_site
+from moodle_sandbox import expected_counts, expected_course_marts
 
-from .conftest import query
+from .conftest import query, sandbox_site
 
 if t.TYPE_CHECKING:
     from moodle_stack.warehouse import Connection
@@ -106,7 +106,7 @@ def test_main_job_fills_every_layer(meltano: Meltano, site_one, warehouse):
     meltano.use_site(1, site_one, "site-a")
     meltano.run(*MAIN_JOB)
 
-    expected = build_site(seed=1).expected_counts()
+    expected = expected_counts(sandbox_site(site_one))
     loaded = raw_counts(warehouse, "site-a")
     for stream in STREAMS:
         assert loaded[stream] == expected[stream], stream
@@ -141,7 +141,7 @@ def test_two_sites_stay_apart(meltano: Meltano, site_one, site_two, warehouse):
 
     meltano.run("run", "tap-moodle-2", "target-postgres", "dbt:build")
 
-    expected_b = build_site(seed=2).expected_counts()
+    expected_b = expected_counts(sandbox_site(site_two))
     loaded_b = raw_counts(warehouse, "site-b")
     for stream in STREAMS:
         assert loaded_b[stream] == expected_b[stream], stream
@@ -151,3 +151,30 @@ def test_two_sites_stay_apart(meltano: Meltano, site_one, site_two, warehouse):
         "select distinct instance from moodle_mart.course_performance order by 1",
     )
     assert instances == [("site-a",), ("site-b",)]
+
+
+def test_mart_matches_sandbox_figures(meltano: Meltano, site_one, warehouse):
+    meltano.use_site(1, site_one, "site-a")
+    meltano.run(*MAIN_JOB)
+
+    rows = query(
+        warehouse,
+        "select course_id, course_shortname, enrolled_students, completed_students,"
+        " avg_final_grade_pct from moodle_mart.course_performance"
+        " where instance = %s order by course_id",
+        "site-a",
+    )
+    loaded = {row[0]: row[1:] for row in rows}
+    expected = expected_course_marts(sandbox_site(site_one))
+    assert sorted(loaded) == [mart.courseid for mart in expected]
+    for mart in expected:
+        shortname, enrolled, completed, average = loaded[mart.courseid]
+        assert shortname == mart.shortname, mart.courseid
+        assert enrolled == mart.enrolled_students, mart.courseid
+        assert completed == mart.completed_students, mart.courseid
+        if mart.average_grade_percent is None:
+            assert average is None, mart.courseid
+        else:
+            assert float(average) == pytest.approx(
+                mart.average_grade_percent, abs=0.005
+            ), mart.courseid

@@ -18,10 +18,17 @@ READY_TIMEOUT_SECONDS = 30
 class SandboxProcess:
     """Run ``python -m moodle_sandbox`` on a free loopback port until closed."""
 
-    def __init__(self, *, seed: int = 1, token: str = "sandbox-token") -> None:
-        """Choose the site's seed and the token the sandbox accepts."""
+    def __init__(
+        self,
+        *,
+        seed: int = 1,
+        token: str = "sandbox-token",
+        anchor: int | None = None,
+    ) -> None:
+        """Choose the site's seed, its "now" as a Unix time, and the token."""
         self.seed = seed
         self.token = token
+        self.anchor = anchor
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._process: subprocess.Popen[bytes] | None = None
@@ -41,6 +48,8 @@ class SandboxProcess:
             "--seed",
             str(self.seed),
         ]
+        if self.anchor is not None:
+            command += ["--anchor", str(self.anchor)]
         self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL)  # noqa: S603
         self._wait_until_ready()
         return self

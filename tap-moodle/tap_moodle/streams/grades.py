@@ -36,6 +36,8 @@ ITEM_FIELDS = (
 )
 
 GRADE_FIELDS = (
+    "grademin",
+    "grademax",
     "graderaw",
     "gradeformatted",
     "percentageformatted",
@@ -96,8 +98,19 @@ class GradeItemsStream(GradeReportStream):
         th.Property("scaleid", th.IntegerType),
         th.Property("locked", th.BooleanType),
         th.Property("cmid", th.IntegerType, description="Course module id, if any."),
-        th.Property("grademin", th.NumberType),
-        th.Property("grademax", th.NumberType),
+        th.Property(
+            "grademin",
+            th.NumberType,
+            description="Lowest grade, as the first user of the report sees it.",
+        ),
+        th.Property(
+            "grademax",
+            th.NumberType,
+            description=(
+                "Highest grade, as the first user of the report sees it. Totals "
+                "that exclude empty grades have a range per user: see grades."
+            ),
+        ),
     ).to_dict()
 
     def get_course_records(self, courseid: int) -> Iterable[dict[str, t.Any]]:
@@ -124,6 +137,19 @@ class GradesStream(GradeReportStream):
         th.Property("itemid", th.IntegerType, required=True),
         th.Property("userid", th.IntegerType, required=True),
         th.Property("courseid", th.IntegerType, required=True),
+        th.Property(
+            "grademin",
+            th.NumberType,
+            description="Lowest grade of the item for this user.",
+        ),
+        th.Property(
+            "grademax",
+            th.NumberType,
+            description=(
+                "Highest grade of the item for this user. Differs between users "
+                "for totals that exclude empty grades."
+            ),
+        ),
         th.Property("graderaw", th.NumberType, description="Null if ungraded."),
         th.Property("gradeformatted", th.StringType, description="May hold HTML."),
         th.Property("percentageformatted", th.StringType),

@@ -95,14 +95,15 @@ student_access as (
 
 student_final_grades as (
 
-    -- Each student's course total as a percentage of the total's range.
+    -- Each student's course total as a percentage of the range that student
+    -- sees: with empty grades excluded, the total's maximum differs per user.
     select
 
         students.instance,
         students.course_id,
         students.user_id,
-        (grades.grade_raw - grade_items.grade_min)
-        / nullif(grade_items.grade_max - grade_items.grade_min, 0)
+        (grades.grade_raw - grades.grade_min)
+        / nullif(grades.grade_max - grades.grade_min, 0)
         * 100 as final_grade_pct
 
     from students

@@ -24,6 +24,8 @@ renamed as (
 
         ----------  numerics
         graderaw as grade_raw,
+        grademin as grade_min,
+        grademax as grade_max,
         weightraw as weight_raw,
         feedbackformat as feedback_format,
 
