@@ -101,6 +101,14 @@ class MoodleWebServiceError(MoodleError):
         return self.errorcode in CONFIGURATION_ERRORCODES
 
 
+class MoodleConfigurationError(MoodleError):
+    """The site's web service setup does not allow what the sync needs."""
+
+
+class MoodlePartitionError(MoodleError):
+    """A course or user failed while ``partition_errors`` is ``fail``."""
+
+
 class MoodleResponseError(MoodleError):
     """The answer was not the JSON document the wsfunction returns."""
 

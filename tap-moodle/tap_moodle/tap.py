@@ -9,15 +9,21 @@ from urllib.parse import urlsplit
 
 from singer_sdk import Tap
 from singer_sdk import typing as th
+from singer_sdk.exceptions import ConfigValidationError
 
 from tap_moodle.client import MoodleClient
+from tap_moodle.failures import PartitionFailures
 from tap_moodle.partitions import CourseAnswers
+from tap_moodle.personal import KEEP, MODES, PersonalDataPolicy
+from tap_moodle.preflight import check_service_functions
 from tap_moodle.streams import STREAM_TYPES
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
 
     from singer_sdk import Stream
+
+    from tap_moodle.streams.base import MoodleStream
 
 T = t.TypeVar("T")
 R = t.TypeVar("R")
@@ -122,6 +128,41 @@ class TapMoodle(Tap):
             ),
         ),
         th.Property(
+            "partition_errors",
+            th.StringType,
+            default="skip",
+            allowed_values=["skip", "fail"],
+            description=(
+                "What an error that concerns one course or one user does (no "
+                "permission in that course, a broken activity): 'skip' skips that "
+                "partition, counts it and reports it at the end of the sync; "
+                "'fail' stops the sync."
+            ),
+        ),
+        th.Property(
+            "personal_data",
+            th.StringType,
+            default="keep",
+            allowed_values=list(MODES),
+            description=(
+                "What happens to personal fields (names, e-mail, username, id "
+                "number, phone, address, city, description, pictures, custom "
+                "profile fields) before records leave the tap: 'keep' them, "
+                "'hash' them (HMAC-SHA256 with personal_data_salt), or 'drop' "
+                "them (null)."
+            ),
+        ),
+        th.Property(
+            "personal_data_salt",
+            th.StringType,
+            secret=True,
+            description=(
+                "Secret key of the hashes when personal_data is 'hash': at least "
+                "16 random characters, different for each site and never changed, "
+                "or every hash changes."
+            ),
+        ),
+        th.Property(
             "verify_tls",
             th.BooleanType,
             default=True,
@@ -140,6 +181,18 @@ class TapMoodle(Tap):
         )
         self.course_answers = CourseAnswers(self.executor)
         self.course_partitions = 0
+        self.partition_failures = PartitionFailures(
+            self.instance,
+            self.logger,
+            fatal=self.config.get("partition_errors") == "fail",
+        )
+        try:
+            self.personal_data = PersonalDataPolicy(
+                self.config.get("personal_data", KEEP),
+                self.config.get("personal_data_salt"),
+            )
+        except ValueError as error:
+            raise ConfigValidationError(str(error), errors=[str(error)]) from error
 
     @property
     def max_concurrency(self) -> int:
@@ -160,7 +213,9 @@ class TapMoodle(Tap):
     @property
     def instance(self) -> str:
         """The site's instance name."""
-        return self.config.get("instance") or instance_from_url(self.config["base_url"])
+        return self.config.get("instance") or instance_from_url(
+            self.config.get("base_url", "")
+        )
 
     @functools.cached_property
     def client(self) -> MoodleClient:
@@ -191,6 +246,20 @@ class TapMoodle(Tap):
     def discover_streams(self) -> list[Stream]:
         """Return one stream per Moodle entity."""
         return [stream_type(tap=self) for stream_type in STREAM_TYPES]
+
+    def sync_all(self) -> None:
+        """Check the site's service, sync the streams, report skipped partitions."""
+        selected = [
+            t.cast("MoodleStream", stream)
+            for stream in self.streams.values()
+            if stream.selected or stream.has_selected_descendents
+        ]
+        check_service_functions(self.instance, self.site_info, selected)
+        try:
+            super().sync_all()
+        finally:
+            self.executor.shutdown(wait=False, cancel_futures=True)
+        self.partition_failures.report()
 
 
 if __name__ == "__main__":

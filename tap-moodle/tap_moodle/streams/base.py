@@ -35,6 +35,17 @@ class MoodleStream(Stream):
     """
 
     wsfunction: t.ClassVar[str]
+    # Other wsfunctions the stream calls besides its own.
+    extra_wsfunctions: t.ClassVar[tuple[str, ...]] = ()
+    # Fields that the personal_data setting keeps, hashes or drops.
+    personal_fields: t.ClassVar[tuple[str, ...]] = ()
+
+    @property
+    def wsfunctions(self) -> tuple[str, ...]:
+        """Every wsfunction a sync of the stream calls, its parent's included."""
+        parent = self.parent_stream_type
+        inherited = (parent.wsfunction,) if parent and issubclass(parent, MoodleStream) else ()
+        return (*inherited, self.wsfunction, *self.extra_wsfunctions)
 
     @property
     def moodle(self) -> TapMoodle:
@@ -56,24 +67,25 @@ class MoodleStream(Stream):
         row: Record,
         context: Context | None = None,  # noqa: ARG002
     ) -> Record | None:
-        """Stamp the record with the instance name."""
-        return {"instance": self.instance, **row}
+        """Stamp the record with the instance name and apply personal_data."""
+        record = self.moodle.personal_data.apply(row, self.personal_fields)
+        return {"instance": self.instance, **record}
 
 
 class CourseStream(MoodleStream):
     """A stream with one partition per course (the site course left out).
 
     Errors that concern a single course, such as a missing capability in that
-    course, skip the course with a warning; every other error stops the sync.
+    course, skip the course with a warning (or stop the sync when the
+    partition_errors setting is ``fail``); every other error stops the sync.
     """
 
     # The course id is in every record, so the state needs no bookmark per course.
     state_partitioning_keys: t.ClassVar[list[str]] = []  # type: ignore[misc]
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:  # noqa: ANN401
-        """Start the list of skipped courses empty."""
+        """Start the progress count of the stream."""
         super().__init__(*args, **kwargs)
-        self.skipped_courses: list[int] = []
         self.progress = Progress(self.name, self.logger)
 
     @property
@@ -113,29 +125,10 @@ class CourseStream(MoodleStream):
         except MoodleWebServiceError as error:
             if not error.concerns_partition:
                 raise
-            self.skipped_courses.append(courseid)
-            self.logger.warning(
-                "Skipping course %d of stream '%s': errorcode '%s' from "
-                "wsfunction '%s'",
-                courseid,
-                self.name,
-                error.errorcode,
-                error.wsfunction,
-            )
+            self.moodle.partition_failures.record(self.name, error, courseid=courseid)
         finally:
             self.progress.advance()
 
     def get_course_records(self, courseid: int) -> Iterable[dict[str, t.Any]]:
         """Yield the records of one course."""
         raise NotImplementedError
-
-    def log_sync_costs(self) -> None:
-        """Log the skipped courses next to the SDK's request costs."""
-        super().log_sync_costs()
-        if self.skipped_courses:
-            self.logger.warning(
-                "Stream '%s' skipped %d courses after course-level errors: %s",
-                self.name,
-                len(self.skipped_courses),
-                self.skipped_courses[:20],
-            )

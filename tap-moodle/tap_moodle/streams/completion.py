@@ -9,7 +9,7 @@ from singer_sdk import typing as th
 from tap_moodle.errors import MoodleWebServiceError
 from tap_moodle.streams.base import INSTANCE
 from tap_moodle.streams.courses import CoursesStream
-from tap_moodle.streams.enrolments import EnrolledUsersStream
+from tap_moodle.streams.enrolments import ENROLLED_USERS, EnrolledUsersStream
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterable
@@ -32,6 +32,7 @@ class CourseCompletionsStream(EnrolledUsersStream):
 
     name = "course_completions"
     wsfunction = "core_completion_get_course_completion_status"
+    extra_wsfunctions = (ENROLLED_USERS,)
     parent_stream_type = CoursesStream
     primary_keys = ("instance", "courseid", "userid")
     schema = th.PropertiesList(
@@ -92,12 +93,8 @@ class CourseCompletionsStream(EnrolledUsersStream):
                 return None
             if not error.concerns_partition:
                 raise
-            self.logger.warning(
-                "Skipping user %d of course %d in stream '%s': errorcode '%s'",
-                userid,
-                courseid,
-                self.name,
-                error.errorcode,
+            self.moodle.partition_failures.record(
+                self.name, error, courseid=courseid, userid=userid
             )
             return None
         return answer["completionstatus"]

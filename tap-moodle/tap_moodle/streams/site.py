@@ -23,6 +23,8 @@ class SiteInfoStream(MoodleStream):
     name = "site_info"
     wsfunction = "core_webservice_get_site_info"
     primary_keys = ("instance",)
+    # The token's own user.
+    personal_fields = ("username", "firstname", "lastname", "fullname", "userpictureurl")
     schema = th.PropertiesList(
         INSTANCE,
         th.Property("sitename", th.StringType),

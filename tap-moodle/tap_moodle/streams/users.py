@@ -31,6 +31,23 @@ class UsersStream(MoodleStream):
     name = "users"
     wsfunction = "core_user_get_users"
     primary_keys = ("instance", "id")
+    personal_fields = (
+        "username",
+        "firstname",
+        "lastname",
+        "fullname",
+        "email",
+        "idnumber",
+        "address",
+        "phone1",
+        "phone2",
+        "city",
+        "interests",
+        "description",
+        "profileimageurlsmall",
+        "profileimageurl",
+        "customfields",
+    )
     schema = th.PropertiesList(
         INSTANCE,
         th.Property("id", th.IntegerType, required=True),
@@ -40,6 +57,10 @@ class UsersStream(MoodleStream):
         th.Property("fullname", th.StringType),
         th.Property("email", th.StringType),
         th.Property("idnumber", th.StringType),
+        th.Property("address", th.StringType),
+        th.Property("phone1", th.StringType),
+        th.Property("phone2", th.StringType),
+        th.Property("interests", th.StringType, description="Comma-separated tags."),
         th.Property("department", th.StringType),
         th.Property("institution", th.StringType),
         th.Property("city", th.StringType),
@@ -49,6 +70,7 @@ class UsersStream(MoodleStream):
         th.Property("confirmed", th.BooleanType),
         th.Property("lang", th.StringType),
         th.Property("theme", th.StringType),
+        th.Property("calendartype", th.StringType),
         th.Property("timezone", th.StringType, description="'99' is the server's."),
         th.Property("mailformat", th.IntegerType),
         th.Property("trackforums", th.IntegerType),
