@@ -86,6 +86,11 @@ class PartitionFailures:
         with self._lock:
             return sum(1 for f in self.failures if stream in (None, f.stream))
 
+    def courseids(self, stream: str) -> list[int]:
+        """Return the courses of a stream with at least one skipped partition."""
+        with self._lock:
+            return sorted({f.courseid for f in self.failures if f.stream == stream})
+
     def report(self) -> None:
         """Log every skipped partition, grouped by stream and errorcode."""
         with self._lock:

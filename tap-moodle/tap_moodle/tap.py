@@ -16,7 +16,7 @@ from tap_moodle.failures import PartitionFailures
 from tap_moodle.partitions import CourseAnswers
 from tap_moodle.personal import KEEP, MODES, PersonalDataPolicy
 from tap_moodle.preflight import check_service_functions
-from tap_moodle.streams import STREAM_TYPES
+from tap_moodle.streams import STREAM_TYPES, StreamSyncsStream
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
@@ -247,8 +247,13 @@ class TapMoodle(Tap):
         """Return one stream per Moodle entity."""
         return [stream_type(tap=self) for stream_type in STREAM_TYPES]
 
-    def sync_all(self) -> None:
-        """Check the site's service, sync the streams, report skipped partitions."""
+    def sync_all(self) -> None:  # type: ignore[misc]
+        """Check the site's service, sync the streams, then mark completed syncs.
+
+        The SDK marks ``sync_all`` final, but only this method sees the whole
+        run: the check must come before the first stream and the records of
+        ``stream_syncs`` after the last.
+        """
         selected = [
             t.cast("MoodleStream", stream)
             for stream in self.streams.values()
@@ -260,6 +265,16 @@ class TapMoodle(Tap):
         finally:
             self.executor.shutdown(wait=False, cancel_futures=True)
         self.partition_failures.report()
+        self._mark_completed_syncs(selected)
+
+    def _mark_completed_syncs(self, selected: list[MoodleStream]) -> None:
+        syncs = t.cast("StreamSyncsStream", self.streams[StreamSyncsStream.name])
+        if not syncs.selected:
+            return
+        syncs.completed_streams = [
+            stream.name for stream in selected if stream.selected and stream is not syncs
+        ]
+        syncs.sync()
 
 
 if __name__ == "__main__":

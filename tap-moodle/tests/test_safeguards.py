@@ -154,3 +154,30 @@ def test_partition_failure_is_fatal_when_asked():
         failures.record("grades", course_error(), courseid=7)
     assert "partition_errors" in str(raised.value)
     assert "site-a" in str(raised.value)
+
+
+def test_stream_syncs_lists_completed_streams(tap_config, capsys):
+    tap = TapMoodle(config=tap_config)
+    tap.sync_all()
+    lines = capsys.readouterr().out.splitlines()
+    messages = [json.loads(line) for line in lines if line.startswith("{")]
+    records = [
+        message["record"]
+        for message in messages
+        if message["type"] == "RECORD" and message["stream"] == "stream_syncs"
+    ]
+    last_other = max(
+        index
+        for index, message in enumerate(messages)
+        if message["type"] == "RECORD" and message["stream"] != "stream_syncs"
+    )
+    first_sync = min(
+        index
+        for index, message in enumerate(messages)
+        if message["type"] == "RECORD" and message["stream"] == "stream_syncs"
+    )
+    expected = sorted(name for name in tap.streams if name != "stream_syncs")
+    assert sorted(record["stream"] for record in records) == expected
+    assert all(record["skipped_courseids"] == [] for record in records)
+    assert all(record["instance"] == tap_config["instance"] for record in records)
+    assert first_sync > last_other

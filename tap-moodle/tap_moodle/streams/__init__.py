@@ -15,6 +15,7 @@ from tap_moodle.streams.enrolments import (
 )
 from tap_moodle.streams.grades import GradeItemsStream, GradesStream
 from tap_moodle.streams.site import SiteInfoStream
+from tap_moodle.streams.syncs import StreamSyncsStream
 from tap_moodle.streams.users import UsersStream
 
 # Per-course streams run in this order for each course. Streams that share an
@@ -31,6 +32,7 @@ STREAM_TYPES = (
     EnrolmentMethodsStream,
     GradeItemsStream,
     GradesStream,
+    StreamSyncsStream,
 )
 
 __all__ = [
@@ -45,5 +47,6 @@ __all__ = [
     "RoleAssignmentsStream",
     "RolesStream",
     "SiteInfoStream",
+    "StreamSyncsStream",
     "UsersStream",
 ]
