@@ -16,6 +16,7 @@ from tap_moodle.failures import PartitionFailures
 from tap_moodle.partitions import CourseAnswers
 from tap_moodle.personal import KEEP, MODES, PersonalDataPolicy
 from tap_moodle.preflight import check_service_functions
+from tap_moodle.scope import Scope
 from tap_moodle.streams import STREAM_TYPES, StreamSyncsStream
 
 if t.TYPE_CHECKING:
@@ -119,6 +120,51 @@ class TapMoodle(Tap):
             ),
         ),
         th.Property(
+            "course_ids",
+            th.ArrayType(th.IntegerType),
+            description=(
+                "Read only these courses (and their enrolments, grades and "
+                "completion). All courses when unset."
+            ),
+        ),
+        th.Property(
+            "category_ids",
+            th.ArrayType(th.IntegerType),
+            description=(
+                "Read only the courses directly in these categories; list "
+                "subcategories too, because Moodle does not include them. Ignored "
+                "when course_ids is set."
+            ),
+        ),
+        th.Property(
+            "ended_courses_days",
+            th.IntegerType,
+            description=(
+                "Skip the per-course streams (enrolments, grades, completion) of "
+                "courses whose end date is more than this many days ago; their "
+                "rows keep the values of earlier syncs. Every course is read when "
+                "unset."
+            ),
+        ),
+        th.Property(
+            "users_strategy",
+            th.StringType,
+            default="id_batches",
+            allowed_values=["id_batches", "all"],
+            description=(
+                "How the users stream reads accounts: 'id_batches' asks "
+                "core_user_get_users_by_field for users_batch_size ids per call, "
+                "so no answer is large; 'all' makes one core_user_get_users call "
+                "that returns every account at once."
+            ),
+        ),
+        th.Property(
+            "users_batch_size",
+            th.IntegerType,
+            default=500,
+            description="User ids per call when users_strategy is 'id_batches'.",
+        ),
+        th.Property(
             "enrolled_users_page_size",
             th.IntegerType,
             default=1000,
@@ -181,6 +227,7 @@ class TapMoodle(Tap):
         )
         self.course_answers = CourseAnswers(self.executor)
         self.course_partitions = 0
+        self.scope = Scope.from_config(self.config)
         self.partition_failures = PartitionFailures(
             self.instance,
             self.logger,
@@ -272,9 +319,19 @@ class TapMoodle(Tap):
         if not syncs.selected:
             return
         syncs.completed_streams = [
-            stream.name for stream in selected if stream.selected and stream is not syncs
+            stream.name
+            for stream in selected
+            if stream.selected
+            and stream is not syncs
+            and not (self.scope.is_partial and _reads_courses(stream))
         ]
         syncs.sync()
+
+
+
+def _reads_courses(stream: MoodleStream) -> bool:
+    """Whether the stream is the courses stream or one of its children."""
+    return stream.name == "courses" or stream.parent_stream_type is not None
 
 
 if __name__ == "__main__":

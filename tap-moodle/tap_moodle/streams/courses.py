@@ -71,6 +71,10 @@ class CourseCategoriesStream(MoodleStream):
         yield from self.client.call(self.wsfunction)
 
 
+# Course ids per call of core_course_get_courses_by_field with field 'ids'.
+IDS_PER_CALL = 100
+
+
 class CoursesStream(MoodleStream):
     """Every course, the site course (format 'site') included.
 
@@ -157,11 +161,8 @@ class CoursesStream(MoodleStream):
         self,
         context: Context | None,  # noqa: ARG002
     ) -> Iterable[dict[str, t.Any]]:
-        """Yield every course, fetching the answers of the next courses ahead."""
-        courses = [
-            _stringify_format_options(course)
-            for course in self.client.call(self.wsfunction)["courses"]
-        ]
+        """Yield every course in scope, fetching the answers of the next ones ahead."""
+        courses = [_stringify_format_options(course) for course in self._courses()]
         partitions = [self.partition(course) for course in courses]
         ahead = [partition for partition in partitions if partition is not None]
         self.moodle.course_partitions = len(ahead)
@@ -175,12 +176,35 @@ class CoursesStream(MoodleStream):
             yield course
         self.moodle.course_answers.cancel_ahead()
 
-    def partition(self, course: Record) -> Context | None:
-        """Return the course's partition of the per-course streams.
+    def _courses(self) -> list[dict[str, t.Any]]:
+        """Return the courses of the configured scope: ids, categories, or all."""
+        scope = self.moodle.scope
+        if scope.course_ids:
+            ids = sorted(scope.course_ids)
+            batches = [ids[i : i + IDS_PER_CALL] for i in range(0, len(ids), IDS_PER_CALL)]
+            params = [{"field": "ids", "value": ",".join(map(str, b))} for b in batches]
+        elif scope.category_ids:
+            params = [
+                {"field": "category", "value": categoryid}
+                for categoryid in sorted(scope.category_ids)
+            ]
+        else:
+            params = [{}]
+        answers = self.moodle.map_concurrently(
+            lambda fields: self.client.call(self.wsfunction, fields), params
+        )
+        return [course for answer in answers for course in answer["courses"]]
 
-        The site course holds no enrolments or grades, so it gets no partition.
+    def partition(self, course: Record) -> Context | None:
+        """Return the course's partition of the per-course streams, if it has one.
+
+        The site course holds no enrolments or grades, and courses that ended
+        before the ended_courses_days window are left out.
         """
         if course["id"] == self.moodle.siteid or course.get("format") == "site":
+            return None
+        if self.moodle.scope.ended_before_window(course.get("enddate") or 0):
+            self.moodle.scope.out_of_window.add(course["id"])
             return None
         return {
             "courseid": course["id"],

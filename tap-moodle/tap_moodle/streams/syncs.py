@@ -1,12 +1,13 @@
 """Stream that marks each stream's completed full sync, for deletion downstream.
 
-Moodle's web services return what exists and say nothing about what was deleted.
+Moodle's web services return what exists and report no deletions.
 A row that a complete full sync of its site no longer returns has been deleted in
 Moodle. target-postgres stamps every row it writes with ``_sdc_sync_started_at``,
 so after a sync whose record is here, a row of the same site with an older stamp
 was not returned. Courses skipped after an error are listed, because their rows
 were not read and must not count as deleted. A sync that stops early writes no
-record, so nothing is marked deleted after it.
+record, so nothing is marked deleted after it, and neither does a sync limited
+by course_ids or category_ids for the courses and their per-course streams.
 """
 
 from __future__ import annotations
@@ -60,9 +61,13 @@ class StreamSyncsStream(MoodleStream):
         """Yield one record per completed stream; none until the tap sets them."""
         completed_at = dt.datetime.now(tz=dt.UTC).replace(tzinfo=None).isoformat()
         failures = self.moodle.partition_failures
+        out_of_window = self.moodle.scope.out_of_window
         for stream in self.completed_streams:
+            skipped = set(failures.courseids(stream))
+            if self.moodle.streams[stream].parent_stream_type is not None:
+                skipped |= out_of_window
             yield {
                 "stream": stream,
                 "completed_at": completed_at,
-                "skipped_courseids": failures.courseids(stream),
+                "skipped_courseids": sorted(skipped),
             }

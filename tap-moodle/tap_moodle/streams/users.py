@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import collections
+import itertools
+import re
 import typing as t
 
 from singer_sdk import typing as th
@@ -10,8 +13,22 @@ from tap_moodle.streams.base import INSTANCE, MoodleStream
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterable
+    from concurrent.futures import Future
 
     from singer_sdk.helpers.types import Context
+
+ALL_USERS = "core_user_get_users"
+USERS_BY_FIELD = "core_user_get_users_by_field"
+
+# Moodle keeps a deleted account's row: it sets the e-mail address to an MD5 hex
+# digest and appends the deletion's Unix time to the username. A live account's
+# e-mail address always has an "@".
+DELETED_EMAIL = re.compile(r"^[0-9a-f]{32}$")
+
+# The id batches stop after this many batches in a row return no account. Moodle
+# never removes a user row (deleted accounts keep theirs), so ids have no long
+# gaps.
+EMPTY_BATCHES_TO_STOP = 2
 
 NAME_VALUE = th.ObjectType(
     th.Property("name", th.StringType),
@@ -22,14 +39,22 @@ NAME_VALUE = th.ObjectType(
 class UsersStream(MoodleStream):
     """Every user account that is not deleted, suspended ones included.
 
-    ``core_user_get_users`` with the criterion ``email LIKE '%'`` matches every
-    account, because Moodle requires an e-mail address. Deleted accounts are left
-    out by Moodle itself. Fields a site leaves empty are omitted by Moodle and
-    arrive as null.
+    Two strategies, set by ``users_strategy``:
+
+    * ``id_batches`` (default) asks ``core_user_get_users_by_field`` for ids 1 to
+      N, then N+1 to 2N, and so on, until two batches in a row return nobody.
+      Each answer is bounded, so a site with many users is never asked for all
+      of them at once. Deleted accounts, which this function returns with a
+      mangled e-mail address, are left out.
+    * ``all`` makes one call of ``core_user_get_users`` with the criterion
+      ``email LIKE '%'``, which matches every account that is not deleted. On a
+      large site that one answer is large and slow.
+
+    Fields a site leaves empty are omitted by Moodle and arrive as null.
     """
 
     name = "users"
-    wsfunction = "core_user_get_users"
+    wsfunction = ALL_USERS
     primary_keys = ("instance", "id")
     personal_fields = (
         "username",
@@ -103,16 +128,55 @@ class UsersStream(MoodleStream):
         ),
     ).to_dict()
 
+    @property
+    def wsfunctions(self) -> tuple[str, ...]:
+        """The one wsfunction that the configured strategy calls."""
+        return (USERS_BY_FIELD,) if self._by_id_batches else (ALL_USERS,)
+
+    @property
+    def _by_id_batches(self) -> bool:
+        return self.config.get("users_strategy", "id_batches") == "id_batches"
+
     def get_records(
         self,
         context: Context | None,  # noqa: ARG002
     ) -> Iterable[dict[str, t.Any]]:
         """Yield every user account that is not deleted."""
-        answer = self.client.call(
-            self.wsfunction, {"criteria": [{"key": "email", "value": "%"}]}
-        )
-        for user in answer["users"]:
+        users = self._users_by_id() if self._by_id_batches else self._all_users()
+        for user in users:
             yield _stringify_preferences(user)
+
+    def _all_users(self) -> list[dict[str, t.Any]]:
+        criteria = {"criteria": [{"key": "email", "value": "%"}]}
+        return t.cast("list[dict[str, t.Any]]", self.client.call(ALL_USERS, criteria)["users"])
+
+    def _users_by_id(self) -> Iterable[dict[str, t.Any]]:
+        """Yield users batch by batch, with up to max_concurrency batches in flight."""
+        size = max(1, int(self.config.get("users_batch_size", 500)))
+        starts = itertools.count(1, size)
+        in_flight = collections.deque(
+            self._submit_batch(next(starts), size)
+            for _ in range(self.moodle.max_concurrency)
+        )
+        empty_in_a_row = 0
+        while in_flight:
+            batch = in_flight.popleft().result()
+            empty_in_a_row = 0 if batch else empty_in_a_row + 1
+            if empty_in_a_row >= EMPTY_BATCHES_TO_STOP:
+                for future in in_flight:
+                    future.cancel()
+                return
+            in_flight.append(self._submit_batch(next(starts), size))
+            yield from (user for user in batch if not is_deleted(user))
+
+    def _submit_batch(self, first: int, size: int) -> Future[list[dict[str, t.Any]]]:
+        params = {"field": "id", "values": list(range(first, first + size))}
+        return self.moodle.executor.submit(self.client.call, USERS_BY_FIELD, params)
+
+
+def is_deleted(user: dict[str, t.Any]) -> bool:
+    """Whether the account is deleted: its e-mail address is Moodle's MD5 stand-in."""
+    return bool(DELETED_EMAIL.match(user.get("email") or ""))
 
 
 def _stringify_preferences(user: dict[str, t.Any]) -> dict[str, t.Any]:
