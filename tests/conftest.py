@@ -42,6 +42,10 @@ def warehouse(postgres: Connection, request: pytest.FixtureRequest) -> Connectio
     return dataclasses.replace(postgres, database=name)
 
 
+# Shaped like real tokens (32 hex digits), so that a leak is easy to find.
+SITE_ONE_TOKEN = "9f86d081884c7d659a2feaa0c55ad015"  # noqa: S105 - a test value
+SITE_TWO_TOKEN = "60303ae22b998861bce3b28f33eec1be"  # noqa: S105 - a test value
+
 # The sandbox's "now": fixed, so that a test and its sandbox build the same site.
 ANCHOR = int(default_anchor())
 
@@ -49,14 +53,14 @@ ANCHOR = int(default_anchor())
 @pytest.fixture
 def site_one() -> Iterator[SandboxProcess]:
     """Sandbox site with seed 1."""
-    with SandboxProcess(seed=1, anchor=ANCHOR) as sandbox:
+    with SandboxProcess(seed=1, token=SITE_ONE_TOKEN, anchor=ANCHOR) as sandbox:
         yield sandbox
 
 
 @pytest.fixture
 def site_two() -> Iterator[SandboxProcess]:
     """Sandbox site with seed 2: a different site."""
-    with SandboxProcess(seed=2, token="second-sandbox-token", anchor=ANCHOR) as sandbox:
+    with SandboxProcess(seed=2, token=SITE_TWO_TOKEN, anchor=ANCHOR) as sandbox:
         yield sandbox
 
 
