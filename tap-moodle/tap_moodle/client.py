@@ -31,6 +31,10 @@ HTTP_FORBIDDEN = 403
 HTTP_TOO_MANY_REQUESTS = 429
 HTTP_SERVER_ERROR = 500
 
+# Form fields of the REST protocol. PHP keeps the last field of a name, so an
+# argument with one of these names would replace the client's own value.
+RESERVED_FIELDS = frozenset({"wstoken", "wsfunction", "moodlewsrestformat"})
+
 logger = logging.getLogger(__name__)
 
 
@@ -96,6 +100,13 @@ class MoodleClient:
             MoodleResponseError: The answer was not a JSON document.
             MoodleTransientError: A transient failure outlasted every retry.
         """
+        reserved = RESERVED_FIELDS.intersection(params or {})
+        if reserved:
+            msg = (
+                f"Invalid argument {sorted(reserved)} for wsfunction '{wsfunction}': "
+                "the client sets these fields itself."
+            )
+            raise ValueError(msg)
         fields = [
             ("wstoken", self._token),
             ("wsfunction", wsfunction),

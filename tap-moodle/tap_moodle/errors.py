@@ -14,6 +14,8 @@ PARTITION_ERRORCODES = frozenset(
     {
         "cannotviewreport",
         "errorcoursecontextnotvalid",
+        # A course or user deleted while the sync runs.
+        "invalidrecord",
         "nopermissions",
         "notenroled",
         "nottracked",

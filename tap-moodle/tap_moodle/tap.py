@@ -159,14 +159,25 @@ class TapMoodle(Tap):
             ),
         ),
         th.Property(
+            "users_max_id_gap",
+            th.IntegerType(minimum=1),
+            default=10_000,
+            description=(
+                "With 'id_batches', the users stream stops after this many "
+                "consecutive ids return no account. Moodle never removes a user "
+                "row, but its id sequence skips values, for instance after "
+                "failed inserts; raise this if a site has larger gaps."
+            ),
+        ),
+        th.Property(
             "users_batch_size",
-            th.IntegerType,
+            th.IntegerType(minimum=1),
             default=500,
             description="User ids per call when users_strategy is 'id_batches'.",
         ),
         th.Property(
             "enrolled_users_page_size",
-            th.IntegerType,
+            th.IntegerType(minimum=1),
             default=1000,
             description=(
                 "Users per call of core_enrol_get_enrolled_users. Larger pages mean "

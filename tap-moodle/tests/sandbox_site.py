@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import atexit
 import functools
+import typing as t
 
 from moodle_sandbox import SandboxServer, build_site
 
+if t.TYPE_CHECKING:
+    from moodle_sandbox import Site
+
 SEED = 1
-# 2025-01-01 00:00 UTC as the site's "now": every time in the site is relative to
+# The site's "now", 2025-01-01 00:00 UTC. Every time in the site is relative to
 # it, so a fixed anchor gives the same records on every day the tests run.
 ANCHOR = 1_735_689_600
 # Shaped like a real Moodle token (32 hex digits), so that a leak is easy to find.
@@ -40,3 +44,12 @@ def tap_config_for(server: SandboxServer) -> dict[str, object]:
         "max_retries": 1,
         "backoff_base": 0.01,
     }
+
+
+def listed_enrolled_ids(site: Site, courseid: int) -> list[int]:
+    """Return the enrolled users that are not deleted, as Moodle lists them."""
+    return [
+        userid
+        for userid in site.enrolled_user_ids(courseid)
+        if not site.user(userid).deleted
+    ]

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import time
+import types
 
 import pytest
 
+from tap_moodle import client as client_module
 from tap_moodle.client import MoodleClient
 from tap_moodle.errors import (
     MoodleResponseError,
@@ -108,6 +111,17 @@ def test_too_many_requests_honours_retry_after():
     with CannedServer(*responses) as server:
         assert call(server) == []
     assert len(server.received) == 2
+
+
+def test_retry_waits_for_retry_after(monkeypatch):
+    waits: list[float] = []
+    # Replace only the client's clock, because the replaying server sleeps too.
+    clock = types.SimpleNamespace(sleep=waits.append, monotonic=time.monotonic)
+    monkeypatch.setattr(client_module, "time", clock)
+    responses = [Canned("", 429, {"Retry-After": "30"}), Canned("[]")]
+    with CannedServer(*responses) as server:
+        assert call(server) == []
+    assert waits == [30.0]
 
 
 def test_transient_error_after_last_retry():

@@ -1,7 +1,7 @@
 """The Singer SDK's standard tap tests, run against the Moodle sandbox over HTTP.
 
-``get_tap_test_class`` builds a tap while pytest collects this module, so the
-sandbox must already listen then: ``shared_server`` starts it on import.
+``get_tap_test_class`` builds a tap while pytest collects this module, before
+any fixture runs, so ``shared_server`` starts the sandbox on import.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from tap_moodle.tap import TapMoodle
 
 from .sandbox_site import shared_server, tap_config_for
 
-# No record limit: a full sync of the sandbox takes about two seconds, and the
-# per-course streams only see every course's answers without one.
+# No record limit: a full sync of the sandbox takes about two seconds, and only
+# a full sync reaches every course of the per-course streams.
 # The standard tests sync each stream on its own; stream_syncs only has records
 # after a whole sync_all, which test_streams checks.
 SUITE_CONFIG = SuiteConfig(

@@ -1,6 +1,7 @@
--- Fail for each site whose course flagged is_site_course (format 'site') is
--- not the site course that site_info names, and for each site that has a
--- site_info row but no such course or the other way round.
+-- Fail for each course flagged is_site_course that is not the site course
+-- that site_info names. Such a course has format 'site' but another id, or
+-- its site has no site_info row. Fail also for each site_info row whose site
+-- course was not loaded.
 
 with
 

@@ -250,7 +250,19 @@ class EnrolmentMethodsStream(CourseStream):
         th.Property("courseid", th.IntegerType),
         th.Property("type", th.StringType, description="Plugin name, like 'self'."),
         th.Property("name", th.StringType),
-        th.Property("status", th.BooleanType, description="True if enabled."),
+        th.Property(
+            "status",
+            th.BooleanType,
+            description="True if a user can enrol now through this method.",
+        ),
+        th.Property(
+            "unavailable_reason",
+            th.StringType,
+            description=(
+                "Why a user cannot enrol now (self enrolment ended or full, for "
+                "instance): Moodle returns this text in place of true."
+            ),
+        ),
         th.Property("wsfunction", th.StringType),
     ).to_dict()
 
@@ -261,4 +273,13 @@ class EnrolmentMethodsStream(CourseStream):
 
     def get_course_records(self, courseid: int) -> Iterable[dict[str, t.Any]]:
         """Yield the listed enrolment methods of one course."""
-        yield from self.answer(self.wsfunction, courseid)
+        for method in self.answer(self.wsfunction, courseid):
+            yield _split_status(method)
+
+
+def _split_status(method: dict[str, t.Any]) -> dict[str, t.Any]:
+    """Split Moodle's status, true or a reason text, into a boolean and the reason."""
+    status = method.get("status")
+    available = status is True or status in (1, "1")
+    reason = status if isinstance(status, str) and not available else None
+    return {**method, "status": available, "unavailable_reason": reason}

@@ -51,7 +51,8 @@ def fetch_enrolled_users(
             },
         )
         users.extend(page)
-        if len(page) < page_size:
+        # Moodle reads a page size below 1 as no limit, so stop at an empty page too.
+        if not page or len(page) < page_size:
             return users
 
 

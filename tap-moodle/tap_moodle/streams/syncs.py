@@ -59,7 +59,7 @@ class StreamSyncsStream(MoodleStream):
         context: Context | None,  # noqa: ARG002
     ) -> Iterable[dict[str, t.Any]]:
         """Yield one record per completed stream; none until the tap sets them."""
-        completed_at = dt.datetime.now(tz=dt.UTC).replace(tzinfo=None).isoformat()
+        completed_at = dt.datetime.now(tz=dt.UTC).isoformat()
         failures = self.moodle.partition_failures
         out_of_window = self.moodle.scope.out_of_window
         for stream in self.completed_streams:

@@ -25,10 +25,6 @@ USERS_BY_FIELD = "core_user_get_users_by_field"
 # e-mail address always has an "@".
 DELETED_EMAIL = re.compile(r"^[0-9a-f]{32}$")
 
-# The id batches stop after this many batches in a row return no account. Moodle
-# never removes a user row (deleted accounts keep theirs), so ids have no long
-# gaps.
-EMPTY_BATCHES_TO_STOP = 2
 
 NAME_VALUE = th.ObjectType(
     th.Property("name", th.StringType),
@@ -42,7 +38,8 @@ class UsersStream(MoodleStream):
     Two strategies, set by ``users_strategy``:
 
     * ``id_batches`` (default) asks ``core_user_get_users_by_field`` for ids 1 to
-      N, then N+1 to 2N, and so on, until two batches in a row return nobody.
+      N, then N+1 to 2N, and so on, until ``users_max_id_gap`` ids in a row
+      return nobody. Empty batches are cheap for the server.
       Each answer is bounded, so a site with many users is never asked for all
       of them at once. Deleted accounts, which this function returns with a
       mangled e-mail address, are left out.
@@ -153,6 +150,8 @@ class UsersStream(MoodleStream):
     def _users_by_id(self) -> Iterable[dict[str, t.Any]]:
         """Yield users batch by batch, with up to max_concurrency batches in flight."""
         size = max(1, int(self.config.get("users_batch_size", 500)))
+        gap = max(1, int(self.config.get("users_max_id_gap", 10_000)))
+        empty_batches_to_stop = -(-gap // size)
         starts = itertools.count(1, size)
         in_flight = collections.deque(
             self._submit_batch(next(starts), size)
@@ -162,7 +161,7 @@ class UsersStream(MoodleStream):
         while in_flight:
             batch = in_flight.popleft().result()
             empty_in_a_row = 0 if batch else empty_in_a_row + 1
-            if empty_in_a_row >= EMPTY_BATCHES_TO_STOP:
+            if empty_in_a_row >= empty_batches_to_stop:
                 for future in in_flight:
                     future.cancel()
                 return

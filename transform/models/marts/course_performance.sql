@@ -50,9 +50,9 @@ course_completions as (
 
 students as (
 
-    -- Raw tables keep rows that Moodle has deleted, so a role deleted and
-    -- created again leaves two role ids named 'student'. Distinct keeps one
-    -- row per student.
+    -- Two role ids can share the short name 'student'. A role deleted and
+    -- created again stays in stg_moodle__roles while syncs skip courses, and
+    -- before the first recorded sync. Distinct keeps one row per student.
     select distinct
 
         role_assignments.instance,

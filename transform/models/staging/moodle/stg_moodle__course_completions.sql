@@ -33,7 +33,12 @@ renamed as (
 
     from source
 
-    where _sdc_deleted_at is null
+    where
+        _sdc_deleted_at is null
+        and {{ returned_by_last_sync(
+            'course_completions',
+            course_id_column='courseid'
+        ) }}
 
 )
 

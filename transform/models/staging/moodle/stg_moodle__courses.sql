@@ -6,6 +6,28 @@ source as (
 
 ),
 
+site_info as (
+
+    select * from {{ source('moodle', 'site_info') }}
+
+    where _sdc_deleted_at is null
+
+),
+
+courses_with_site_course_id as (
+
+    select
+
+        source.*,
+        site_info.siteid as site_course_id
+
+    from source
+
+    left join site_info
+        on source.instance = site_info.instance
+
+),
+
 renamed as (
 
     select
@@ -42,7 +64,12 @@ renamed as (
         maxbytes as max_upload_bytes,
 
         ----------  booleans
-        format = 'site' as is_site_course,
+        -- The site course is the site's front page. Its id is site_info's
+        -- siteid (usually 1) and its format is 'site'. Either test marks it,
+        -- so a site without a site_info row still has its site course.
+        coalesce(
+            id = site_course_id or format = 'site', false
+        ) as is_site_course,
         visible = 1 as is_visible,
         enablecompletion = 1 as is_completion_enabled,
         completionnotify = 1 as is_completion_notified,
@@ -60,9 +87,14 @@ renamed as (
         {{ unix_to_timestamp('timemodified') }} as modified_at,
         {{ loaded_at() }} as loaded_at
 
-    from source
+    from courses_with_site_course_id
 
-    where _sdc_deleted_at is null
+    where
+        _sdc_deleted_at is null
+        and {{ returned_by_last_sync(
+            'courses',
+            row_alias='courses_with_site_course_id'
+        ) }}
 
 )
 

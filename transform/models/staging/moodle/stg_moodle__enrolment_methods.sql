@@ -20,16 +20,24 @@ renamed as (
         {{ html_unescape('name') }} as enrolment_method_name,
         name as enrolment_method_name_html,
         wsfunction as info_wsfunction,
+        unavailable_reason,
 
         ----------  booleans
-        status as is_enabled,
+        -- Moodle lists enabled methods only. Its status is true when a user
+        -- can enrol now; otherwise tap-moodle loads false and the reason.
+        status as is_available,
 
         ----------  timestamps
         {{ loaded_at() }} as loaded_at
 
     from source
 
-    where _sdc_deleted_at is null
+    where
+        _sdc_deleted_at is null
+        and {{ returned_by_last_sync(
+            'enrolment_methods',
+            course_id_column='courseid'
+        ) }}
 
 )
 

@@ -30,7 +30,12 @@ renamed as (
 
     from source
 
-    where _sdc_deleted_at is null
+    where
+        _sdc_deleted_at is null
+        and {{ returned_by_last_sync(
+            'enrolments',
+            course_id_column='courseid'
+        ) }}
 
 )
 

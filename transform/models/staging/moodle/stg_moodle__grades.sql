@@ -44,7 +44,9 @@ renamed as (
 
     from source
 
-    where _sdc_deleted_at is null
+    where
+        _sdc_deleted_at is null
+        and {{ returned_by_last_sync('grades', course_id_column='courseid') }}
 
 )
 

@@ -21,7 +21,12 @@ renamed as (
 
     from source
 
-    where _sdc_deleted_at is null
+    where
+        _sdc_deleted_at is null
+        and {{ returned_by_last_sync(
+            'role_assignments',
+            course_id_column='courseid'
+        ) }}
 
 )
 

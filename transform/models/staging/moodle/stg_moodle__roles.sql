@@ -41,7 +41,9 @@ renamed as (
 
     from source
 
-    where _sdc_deleted_at is null
+    where
+        _sdc_deleted_at is null
+        and {{ returned_by_last_sync('roles') }}
 
 )
 

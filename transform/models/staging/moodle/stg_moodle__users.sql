@@ -21,6 +21,10 @@ renamed as (
         fullname as full_name,
         email,
         idnumber,
+        address,
+        phone1 as phone,
+        phone2 as mobile_phone,
+        interests,
         department,
         institution,
         city,
@@ -28,6 +32,7 @@ renamed as (
         auth as auth_method,
         lang as language_code,
         theme as theme_name,
+        calendartype as calendar_type,
         -- Moodle sends '99' for "the server's time zone".
         nullif(timezone, '99') as timezone,
         description,
@@ -55,7 +60,9 @@ renamed as (
 
     from source
 
-    where _sdc_deleted_at is null
+    where
+        _sdc_deleted_at is null
+        and {{ returned_by_last_sync('users') }}
 
 )
 
