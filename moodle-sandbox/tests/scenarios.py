@@ -21,6 +21,11 @@ if t.TYPE_CHECKING:
 REDACTED = "REDACTED"
 # Errors the sandbox raises before it looks at the function's implementation.
 DISPATCH_ERRORCODES = frozenset({"invalidtoken", "accessexception", "invalidrecord"})
+# Variants recorded with the limited teacher token whose names lack
+# "teacher_token".
+TEACHER_TOKEN_VARIANTS = frozenset(
+    {"teacher_hidden_course", "teacher_not_enrolled_course"}
+)
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,7 @@ class Recording:
     wsfunction: str | None
     method: str
     params: dict[str, str]
+    status: int
     content_type: str
     body: t.Any
 
@@ -46,6 +52,11 @@ class Recording:
     def is_xml(self) -> bool:
         return isinstance(self.body, str)
 
+    @property
+    def is_debug(self) -> bool:
+        """Whether the site ran with debugging set to DEVELOPER for this call."""
+        return self.variant.endswith("debugmode")
+
 
 def load_recording(path: Path) -> Recording:
     data = json.loads(path.read_text(encoding="utf-8"))
@@ -55,17 +66,20 @@ def load_recording(path: Path) -> Recording:
         wsfunction=request["wsfunction"],
         method=request["method"],
         params=request["params"],
+        status=data["status"],
         content_type=data["headers"]["content-type"],
         body=data["body"],
     )
 
 
 def skip_reason(recording: Recording) -> str | None:
-    """Return why a recording cannot be replayed on the sandbox, or ``None``."""
-    if "teacher_token" in recording.variant:
+    """Return why a recording cannot be replayed on the sandbox, or ``None``.
+
+    Recordings of a debug site replay on a sandbox in debug mode.
+    """
+    variant = recording.variant
+    if "teacher_token" in variant or variant in TEACHER_TOKEN_VARIANTS:
         return "the sandbox has one administrator token, no limited teacher token"
-    if isinstance(recording.body, dict) and "debuginfo" in recording.body:
-        return "the sandbox answers like a site with debugging off"
     implemented = recording.wsfunction in IMPLEMENTED_FUNCTIONS
     if recording.wsfunction and not implemented:
         errorcode = recording.body.get("errorcode") if recording.is_error else None
@@ -75,7 +89,7 @@ def skip_reason(recording: Recording) -> str | None:
 
 
 def is_schema_source(recording: Recording) -> bool:
-    """Whether a recording's success answer joins its function's merged shape.
+    """Whether a recording's success body joins its function's merged shape.
 
     The ``userfields`` variant returns a few fields on purpose and is compared
     only with itself.

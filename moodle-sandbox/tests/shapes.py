@@ -2,9 +2,9 @@
 
 A path names every value reachable by the same keys: ``$.users[].customfields[]``
 stands for each custom field of each user. For each path a :class:`PathShape`
-records the JSON types seen and, for objects, how many objects had each key.
-A key present in every object of a path is required there; one present in
-some is optional.
+records the JSON types seen, how many values were empty, and, for objects, how
+many objects had each key. A key present in every object of a path is required
+there; one present in some is optional.
 """
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ Shape = dict[str, "PathShape"]
 
 @dataclass
 class PathShape:
-    """Types and key counts of the values found at one path."""
+    """Types, empty values and key counts of the values found at one path."""
 
     types: set[str] = field(default_factory=set)
     objects: int = 0
     keys: Counter[str] = field(default_factory=Counter)
+    empty: int = 0
 
     @property
     def required(self) -> set[str]:
@@ -54,6 +55,8 @@ def describe(value: object, shape: Shape | None = None, path: str = "$") -> Shap
     shape = {} if shape is None else shape
     node = shape.setdefault(path, PathShape())
     node.types.add(json_type(value))
+    if is_empty(value):
+        node.empty += 1
     if isinstance(value, dict):
         node.objects += 1
         node.keys.update(value.keys())
@@ -74,7 +77,13 @@ def merge(shapes: list[Shape]) -> Shape:
             target.types |= node.types
             target.objects += node.objects
             target.keys.update(node.keys)
+            target.empty += node.empty
     return merged
+
+
+def is_empty(value: object) -> bool:
+    """Whether a value is an empty string or an empty list."""
+    return value in ("", [])
 
 
 def allowed_types(recorded: set[str]) -> set[str]:
@@ -92,10 +101,12 @@ def allowed_types(recorded: set[str]) -> set[str]:
 def compare(recorded: Shape, actual: Shape) -> list[str]:
     """List every way ``actual`` departs from the ``recorded`` shape.
 
-    A departure is: a path or key that the recording never had, a value type
-    not allowed at a path, or a required key missing from some object.
-    Paths of the recording that ``actual`` lacks (an empty list, say) are not
-    departures; :func:`uncovered` lists them.
+    A departure is a path or key that the recording never had, a value type
+    not allowed at a path, or a required key missing from some object. An
+    optional key sent empty is one too when the recording never shows it
+    empty, because Moodle leaves such keys out instead. Paths of the recording
+    that ``actual`` lacks (an empty list, say) are not departures;
+    :func:`uncovered` lists them.
     """
     problems: list[str] = []
     for path in sorted(actual):
@@ -117,6 +128,25 @@ def compare(recorded: Shape, actual: Shape) -> list[str]:
             missing = {k for k in expected.required if node.keys[k] < node.objects}
             if missing:
                 problems.append(f"{path}: required keys {sorted(missing)} missing")
+            problems.extend(
+                _empty_optional_keys(path, node, expected, recorded, actual)
+            )
+    return problems
+
+
+def _empty_optional_keys(
+    path: str, node: PathShape, expected: PathShape, recorded: Shape, actual: Shape
+) -> list[str]:
+    """List optional keys that ``actual`` sends empty but Moodle leaves out."""
+    problems = []
+    optional = (node.all_keys & expected.all_keys) - expected.required
+    for key in sorted(optional):
+        child = f"{path}.{key}"
+        if actual[child].empty and not recorded[child].empty:
+            problems.append(
+                f"{child}: sent empty, but the recording leaves this optional "
+                "key out instead of sending it empty"
+            )
     return problems
 
 

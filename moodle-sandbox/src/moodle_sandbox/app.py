@@ -77,6 +77,8 @@ class SandboxApp:
         service_functions: Functions of the token's external service. Other
             Moodle functions get ``accessexception``. Defaults to every function
             the sandbox implements.
+        debug: Imitate a site whose debugging is set to DEVELOPER, so that
+            error bodies carry ``debuginfo`` where Moodle's exception has one.
     """
 
     def __init__(
@@ -85,11 +87,14 @@ class SandboxApp:
         token: str = DEFAULT_TOKEN,
         wwwroot: str = "http://127.0.0.1",
         service_functions: Iterable[str] | None = None,
+        *,
+        debug: bool = False,
     ) -> None:
         """Prepare the function table for the service."""
         self.site = site
         self.token = token
         self.wwwroot = wwwroot.rstrip("/")
+        self.debug = debug
         names = (
             DEFAULT_SERVICE_FUNCTIONS
             if service_functions is None
@@ -133,7 +138,7 @@ class SandboxApp:
             logger.debug(
                 "wsfunction '%s' failed: errorcode '%s'", wsfunction, error.errorcode
             )
-            return _error_response(error, as_json=as_json)
+            return _error_response(error, as_json=as_json, debug=self.debug)
         except Exception:
             logger.exception("Sandbox bug in wsfunction '%s'", wsfunction)
             text = (
@@ -155,12 +160,14 @@ class SandboxApp:
         if params.get("wstoken") != self.token:
             raise errors.invalid_token()
         if not isinstance(wsfunction, str) or not wsfunction:
+            # NOTE: no recording shows this error on a debug site, so its
+            # debuginfo is left out.
             raise errors.invalid_parameter()
         function = self._functions.get(wsfunction)
         if function is None and wsfunction not in known_functions():
-            raise errors.function_not_found()
+            raise errors.function_not_found(wsfunction)
         if wsfunction not in self.service_functions:
-            raise errors.access_exception()
+            raise errors.access_exception(wsfunction)
         if function is None:
             raise errors.not_implemented(wsfunction)
         arguments = {
@@ -172,7 +179,10 @@ class SandboxApp:
         return function.handler(context, validate(function.parameters, arguments))
 
 
-def _error_response(error: errors.MoodleError, *, as_json: bool) -> Response:
+def _error_response(
+    error: errors.MoodleError, *, as_json: bool, debug: bool
+) -> Response:
     if as_json:
-        return Response(200, JSON_CONTENT_TYPE, encode_json(error.to_body()))
-    return Response(200, XML_CONTENT_TYPE, encode_xml_error(error))
+        body = encode_json(error.to_body(debug=debug))
+        return Response(200, JSON_CONTENT_TYPE, body)
+    return Response(200, XML_CONTENT_TYPE, encode_xml_error(error, debug=debug))

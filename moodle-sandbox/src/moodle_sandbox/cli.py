@@ -68,6 +68,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--log-requests", action="store_true", help="log every HTTP request line"
     )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="imitate a site whose debugging is set to DEVELOPER, so that error "
+        "bodies include debuginfo",
+    )
     return parser.parse_args(argv)
 
 
@@ -84,6 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         host=args.host,
         port=args.port,
         log_requests=args.log_requests,
+        debug=args.debug,
     )
     stop = threading.Event()
 

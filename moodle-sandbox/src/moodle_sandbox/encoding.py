@@ -39,16 +39,24 @@ def encode_xml(value: object) -> bytes:
     return "".join(parts).encode("utf-8")
 
 
-def encode_xml_error(error: MoodleError) -> bytes:
-    """Encode an error as Moodle's ``<EXCEPTION class=...>`` document."""
-    text = (
-        XML_DECLARATION
-        + f'<EXCEPTION class="{error.exception}">\n'
-        + f"<ERRORCODE>{_escape_compat(error.errorcode)}</ERRORCODE>\n"
-        + f"<MESSAGE>{_escape_compat(error.message)}</MESSAGE>\n"
-        + "</EXCEPTION>\n"
-    )
-    return text.encode("utf-8")
+def encode_xml_error(error: MoodleError, *, debug: bool = False) -> bytes:
+    """Encode an error as Moodle's ``<EXCEPTION class=...>`` document.
+
+    A debug site adds ``<DEBUGINFO>`` after the message when the exception has
+    a ``debuginfo``, as ``webservice_rest_server::generate_error`` does.
+    """
+    message = error.message_for(debug=debug)
+    parts = [
+        XML_DECLARATION,
+        f'<EXCEPTION class="{error.exception}">\n',
+        f"<ERRORCODE>{_escape_compat(error.errorcode)}</ERRORCODE>\n",
+        f"<MESSAGE>{_escape_compat(message)}</MESSAGE>\n",
+    ]
+    debuginfo = error.debuginfo_for(debug=debug)
+    if debug and debuginfo is not None:
+        parts.append(f"<DEBUGINFO>{_escape_compat(debuginfo)}</DEBUGINFO>\n")
+    parts.append("</EXCEPTION>\n")
+    return "".join(parts).encode("utf-8")
 
 
 def _append_xml(value: object, parts: list[str]) -> None:

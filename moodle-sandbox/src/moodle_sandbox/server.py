@@ -21,6 +21,9 @@ if t.TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 # Seconds an idle keep-alive connection stays open before its thread ends.
 IDLE_CONNECTION_TIMEOUT = 30
+# Seconds between the serving loop's checks for a stop request, so stop() waits
+# up to this long. The standard library's default is 0.5 s.
+SHUTDOWN_POLL_INTERVAL = 0.05
 
 
 class _HttpServer(ThreadingHTTPServer):
@@ -62,6 +65,10 @@ class _HttpServer(ThreadingHTTPServer):
 class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = IDLE_CONNECTION_TIMEOUT
+    # The handler writes the headers and the body in two sends. With Nagle's
+    # algorithm on, the body then waits for the client's delayed ACK of the
+    # headers, and Linux delays an ACK by at least 40 ms.
+    disable_nagle_algorithm = True
     server: _HttpServer
 
     def do_GET(self) -> None:
@@ -113,6 +120,8 @@ class SandboxServer:
         service_functions: Functions of the token's external service; defaults
             to every implemented function.
         log_requests: Log each request line at INFO instead of DEBUG.
+        debug: Imitate a site whose debugging is set to DEVELOPER, so that
+            error bodies carry ``debuginfo`` where Moodle's exception has one.
     """
 
     def __init__(  # noqa: PLR0913
@@ -124,6 +133,7 @@ class SandboxServer:
         *,
         service_functions: Iterable[str] | None = None,
         log_requests: bool = False,
+        debug: bool = False,
     ) -> None:
         """Configure the server; nothing listens before :meth:`start`."""
         self.site = build_site() if site is None else site
@@ -132,6 +142,7 @@ class SandboxServer:
         self.port = port
         self._service_functions = service_functions
         self._log_requests = log_requests
+        self.debug = debug
         self._httpd: _HttpServer | None = None
         self._thread: threading.Thread | None = None
         self.app: SandboxApp | None = None
@@ -167,7 +178,10 @@ class SandboxServer:
             msg = f"The Moodle sandbox is already running at {self.url}"
             raise RuntimeError(msg)
         self.app = SandboxApp(
-            self.site, self.token, service_functions=self._service_functions
+            self.site,
+            self.token,
+            service_functions=self._service_functions,
+            debug=self.debug,
         )
         httpd = _HttpServer(
             (self.host, self.port), self.app, log_requests=self._log_requests
@@ -176,14 +190,18 @@ class SandboxServer:
         self.app.wwwroot = self.url
         self._httpd = httpd
         self._thread = threading.Thread(
-            target=httpd.serve_forever, name="moodle-sandbox", daemon=True
+            target=httpd.serve_forever,
+            kwargs={"poll_interval": SHUTDOWN_POLL_INTERVAL},
+            name="moodle-sandbox",
+            daemon=True,
         )
         self._thread.start()
         logger.info(
-            "Moodle sandbox started at %s (seed %d, size %s)",
+            "Moodle sandbox started at %s (seed %d, size %s, debug %s)",
             self.url,
             self.site.seed,
             self.site.size,
+            "on" if self.debug else "off",
         )
         return self
 

@@ -5,7 +5,9 @@ Each wsfunction declares its arguments with :class:`Value`, :class:`Single` and
 ``external_single_structure`` and ``external_multiple_structure``. Validation
 follows ``external_api::validate_parameters`` of Moodle 4.5: a missing required
 argument, an unexpected key or a value of the wrong type raises
-``invalidparameter``; a missing argument with a default takes the default.
+``invalidparameter``; a missing argument with a default takes the default. The
+error's ``debuginfo``, shown on debug sites only, uses Moodle's texts and names
+the keys that lead to the bad value.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import re
 import typing as t
 from dataclasses import dataclass, field
 
-from moodle_sandbox.errors import invalid_parameter
+from moodle_sandbox.errors import InvalidParameterError, invalid_parameter
 
 if t.TYPE_CHECKING:
     from collections.abc import Mapping
@@ -102,38 +104,55 @@ def _validate(description: Spec, value: PhpValue) -> object:
 
 def _validate_value(description: Value, value: PhpValue) -> object:
     if not isinstance(value, str):
-        raise invalid_parameter()
+        detail = "Scalar type expected, array or object received."
+        raise invalid_parameter(detail)
     if description.type is ParamType.INT:
         if not _INT_PATTERN.fullmatch(value):
-            raise invalid_parameter()
+            raise _wrong_type(description, value)
         return int(value)
     if description.type is ParamType.BOOL:
         if value not in {"0", "1"}:
-            raise invalid_parameter()
+            raise _wrong_type(description, value)
         return value == "1"
     if description.type is ParamType.ALPHANUMEXT and not (
         _ALPHANUMEXT_PATTERN.fullmatch(value)
     ):
-        raise invalid_parameter()
+        raise _wrong_type(description, value)
     return value
 
 
+def _wrong_type(description: Value, value: str) -> InvalidParameterError:
+    return invalid_parameter(
+        f'Invalid external api parameter: the value is "{value}", '
+        f'the server was expecting "{description.type.value}" type'
+    )
+
+
 def _validate_single(description: Single, value: PhpValue) -> dict[str, object]:
-    if isinstance(value, list) and not value:
-        value = {}
+    if isinstance(value, list):
+        # A PHP list is an array with the keys 0, 1, ...
+        value = {str(index): item for index, item in enumerate(value)}
     if not isinstance(value, dict):
-        raise invalid_parameter()
-    if set(value) - set(description.keys):
-        raise invalid_parameter()
+        raise _not_an_array(value)
     result: dict[str, object] = {}
     for name, subdescription in description.keys.items():
         if name in value:
-            result[name] = _validate(subdescription, value[name])
+            try:
+                result[name] = _validate(subdescription, value[name])
+            except InvalidParameterError as error:
+                raise error.within(name) from None
         elif subdescription.presence is Presence.REQUIRED:
-            raise invalid_parameter()
+            detail = f"Missing required key in single structure: {name}"
+            raise invalid_parameter(detail)
         elif subdescription.presence is Presence.DEFAULT:
             default = subdescription.default
             result[name] = list(default) if isinstance(default, list) else default
+    unexpected = [name for name in value if name not in description.keys]
+    if unexpected:
+        detail = (
+            f"Unexpected keys ({', '.join(unexpected)}) detected in parameter array."
+        )
+        raise invalid_parameter(detail)
     return result
 
 
@@ -143,8 +162,12 @@ def _validate_multiple(description: Multiple, value: PhpValue) -> list[object]:
     elif isinstance(value, list):
         items = value
     else:
-        raise invalid_parameter()
+        raise _not_an_array(value)
     return [_validate(description.content, item) for item in items]
+
+
+def _not_an_array(value: str) -> InvalidParameterError:
+    return invalid_parameter(f"Only arrays accepted. The bad value is: '{value}'")
 
 
 def integer(presence: Presence = Presence.REQUIRED, default: int = 0) -> Value:

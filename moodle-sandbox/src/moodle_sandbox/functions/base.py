@@ -44,14 +44,14 @@ class CallContext:
         """Return a course, or raise ``invalidrecord`` naming the course table."""
         course = self.site.course(courseid)
         if course is None:
-            raise course_not_found()
+            raise course_not_found(courseid)
         return course
 
     def user_or_error(self, userid: int) -> User:
         """Return a user, deleted or not, or raise ``invalidrecord`` (user table)."""
         user = self.site.user(userid)
         if user is None:
-            raise user_not_found()
+            raise user_not_found(userid)
         return user
 
 

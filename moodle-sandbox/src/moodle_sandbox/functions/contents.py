@@ -45,8 +45,9 @@ MONTHS = (
 def get_contents(ctx: CallContext, params: dict[str, t.Any]) -> list[t.Any]:
     """Return the course's sections, each with its activities.
 
-    Options ``excludemodules``, ``sectionid``, ``sectionnumber``, ``cmid`` and
-    ``modname`` filter the answer; other options are accepted and ignored.
+    Options ``excludemodules``, ``excludecontents``, ``sectionid``,
+    ``sectionnumber``, ``cmid`` and ``modname`` filter the result. Other options
+    are accepted and ignored.
     """
     course = ctx.course_or_error(params["courseid"])
     options = {option["name"]: option["value"] for option in params["options"]}
@@ -68,7 +69,7 @@ def _section_record(
         and options.get("cmid", str(module.id)) == str(module.id)
         and options.get("modname", module.modname) == module.modname
     ]
-    if options.get("excludemodules") not in {None, "", "0"}:
+    if _is_set(options, "excludemodules"):
         modules = []
     return {
         "id": section.id,
@@ -81,7 +82,12 @@ def _section_record(
         "uservisible": True,
         "component": None,
         "itemid": None,
-        "modules": [_module_record(ctx, module) for module in modules],
+        "modules": [
+            _module_record(
+                ctx, module, exclude_contents=_is_set(options, "excludecontents")
+            )
+            for module in modules
+        ],
     }
 
 
@@ -99,7 +105,13 @@ def _section_name(course: Course, section: Section) -> str:
     return f"{first.day} {first_month} - {last.day} {last_month}"
 
 
-def _module_record(ctx: CallContext, module: Module) -> dict[str, t.Any]:
+def _is_set(options: dict[str, str], name: str) -> bool:
+    return options.get(name) not in {None, "", "0"}
+
+
+def _module_record(
+    ctx: CallContext, module: Module, *, exclude_contents: bool
+) -> dict[str, t.Any]:
     purpose, plural = MODULE_TYPES[module.modname]
     record: dict[str, t.Any] = {"id": module.id}
     if module.modname != "label":
@@ -139,6 +151,9 @@ def _module_record(ctx: CallContext, module: Module) -> dict[str, t.Any]:
         )
     record.update(downloadcontent=1, dates=_dates(ctx, module), groupmode=0)
     _add_contents(ctx, module, record)
+    if exclude_contents and "contents" in record:
+        # Moodle 4.5 keeps the key and ``contentsinfo`` but sends no files.
+        record["contents"] = []
     return record
 
 

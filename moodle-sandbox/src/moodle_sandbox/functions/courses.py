@@ -101,6 +101,8 @@ def get_courses_by_field(
     courses = ctx.site.courses
     if field:
         if value == "":
+            # NOTE: Moodle gives this error a debuginfo that no recording shows,
+            # so a sandbox in debug mode leaves it out.
             raise invalid_parameter()
         courses = [
             course for course in courses if _course_matches(ctx, course, field, value)

@@ -102,15 +102,26 @@ def parse_participant_options(options: list[dict[str, str]]) -> ParticipantOptio
 
 
 def _read_sortby(options: ParticipantOptions, value: str) -> None:
+    # The debuginfo texts come from enrol/externallib.php of the Moodle source.
     if value not in SORT_FIELDS:
-        raise errors.invalid_parameter()
+        detail = (
+            f"Invalid value for sortby parameter (value: {value}),"
+            "allowed values are: id,firstname,lastname,siteorder"
+        )
+        raise errors.invalid_parameter(detail)
     options.sortby = value
 
 
 def _read_sortdirection(options: ParticipantOptions, value: str) -> None:
-    if value.upper() not in {"ASC", "DESC"}:
-        raise errors.invalid_parameter()
-    options.sortdirection = value.upper()
+    direction = value.upper()
+    if direction not in {"ASC", "DESC"}:
+        detail = (
+            "Invalid value for sortdirection parameter\n"
+            f"                        (value: {direction}),"
+            "allowed values are: ASC,DESC"
+        )
+        raise errors.invalid_parameter(detail)
+    options.sortdirection = direction
 
 
 def _read_userfields(options: ParticipantOptions, value: str) -> None:

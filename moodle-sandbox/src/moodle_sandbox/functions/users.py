@@ -59,7 +59,7 @@ def get_users_by_field(ctx: CallContext, params: dict[str, t.Any]) -> list[t.Any
     """
     field = params["field"]
     if field not in BY_FIELD_FIELDS:
-        raise invalid_user_field_parameter()
+        raise invalid_user_field_parameter(field)
     wanted = set(params["values"])
     if field == "id":
         # PARAM_INT cleaning: "007" finds user 7, a non-number finds nobody.

@@ -1,0 +1,93 @@
+"""Contract tests against the trimmed recordings in tests/fixtures/recordings.
+
+Each recorded call is replayed on the sandbox with the ids of the records that
+have the same role there, and the response must have the recorded shape. These
+tests always run, because the fixtures are part of the repository.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+import pytest
+from contract import (
+    FIXTURES_DIR,
+    KNOWN_UNCOVERED,
+    Replay,
+    body_problems,
+    coverage_gaps,
+    load_all,
+    merged_shapes,
+    recording_paths,
+    replay_all,
+)
+from scenarios import is_schema_source, skip_reason
+
+if t.TYPE_CHECKING:
+    from shapes import Shape
+
+    from moodle_sandbox import SandboxServer, Site
+
+RECORDINGS = load_all(recording_paths(FIXTURES_DIR))
+BY_NAME = {recording.name: recording for recording in RECORDINGS}
+SCHEMA_FUNCTIONS = sorted(
+    {t.cast("str", r.wsfunction) for r in RECORDINGS if is_schema_source(r)}
+)
+
+
+@pytest.fixture(scope="module")
+def merged() -> dict[str, Shape]:
+    return merged_shapes(RECORDINGS)
+
+
+@pytest.fixture(scope="module")
+def replays(
+    site: Site, server: SandboxServer, debug_server: SandboxServer
+) -> dict[str, Replay]:
+    return replay_all(RECORDINGS, site, server, debug_server)
+
+
+def test_fixture_folder_has_recordings() -> None:
+    assert len(RECORDINGS) >= 80
+
+
+@pytest.mark.parametrize("name", sorted(BY_NAME))
+def test_response_matches_recording(
+    name: str, replays: dict[str, Replay], merged: dict[str, Shape]
+) -> None:
+    recording = BY_NAME[name]
+    reason = skip_reason(recording)
+    if reason is not None:
+        pytest.skip(reason)
+    replay = replays[name]
+
+    assert replay.response.status == recording.status
+    assert replay.response.content_type == recording.content_type
+    problems = body_problems(replay, merged)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("function", SCHEMA_FUNCTIONS)
+def test_sandbox_reaches_recorded_paths(
+    function: str, replays: dict[str, Replay], merged: dict[str, Shape]
+) -> None:
+    """Every key and type the recordings show appears in some sandbox response.
+
+    So the synthetic site has the variety a client must handle: optional keys
+    present and absent, null and non-null values, non-empty nested lists.
+    """
+    gaps = coverage_gaps(function, replays, merged)
+
+    assert not gaps, f"no sandbox response reaches {sorted(gaps)}"
+
+
+@pytest.mark.parametrize("function", sorted(KNOWN_UNCOVERED))
+def test_known_gaps_are_still_gaps(
+    function: str, replays: dict[str, Replay], merged: dict[str, Shape]
+) -> None:
+    """A path listed as unreachable must not be reached, or the list is stale."""
+    known, _reason = KNOWN_UNCOVERED[function]
+    gaps = coverage_gaps(function, replays, merged, ignore_known=False)
+    reached = (known & set(merged[function])) - gaps
+
+    assert not reached, f"remove {sorted(reached)} from KNOWN_UNCOVERED"
