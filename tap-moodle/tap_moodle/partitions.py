@@ -14,6 +14,7 @@ window.
 
 from __future__ import annotations
 
+import threading
 import typing as t
 from concurrent.futures import Future
 
@@ -33,12 +34,27 @@ class CourseAnswers:
         self._courseid: int | None = None
         self._current: dict[str, Future[t.Any]] = {}
         self._ahead: dict[tuple[int, str], Future[t.Any]] = {}
+        # Every future not yet dropped, for loaders on worker threads that wait
+        # for another answer of their course.
+        self._futures: dict[tuple[int, str], Future[t.Any]] = {}
+        self._lock = threading.Lock()
 
     def prefetch(self, courseid: int, key: str, load: Callable[[], object]) -> None:
         """Start loading answer ``key`` of a later course in the background."""
         if self._executor is None or (courseid, key) in self._ahead:
             return
-        self._ahead[courseid, key] = self._executor.submit(load)
+        future = self._executor.submit(load)
+        self._ahead[courseid, key] = future
+        with self._lock:
+            self._futures[courseid, key] = future
+
+    def future(self, courseid: int, key: str) -> Future[t.Any] | None:
+        """Return the pending or finished answer ``key`` of a course, if started.
+
+        Safe to call from worker threads, unlike :meth:`get`.
+        """
+        with self._lock:
+            return self._futures.get((courseid, key))
 
     def get(self, key: str, courseid: int, load: Callable[[], T]) -> T:
         """Return the answer ``key`` of ``courseid``, loading it unless fetched.
@@ -48,18 +64,30 @@ class CourseAnswers:
         same course does not repeat it.
         """
         if courseid != self._courseid:
+            self._drop(self._courseid)
             self._courseid = courseid
             self._current.clear()
         if key not in self._current:
             future = self._ahead.pop((courseid, key), None)
-            self._current[key] = future or _run_now(load)
+            if future is None:
+                future = _run_now(load)
+                with self._lock:
+                    self._futures[courseid, key] = future
+            self._current[key] = future
         return t.cast("T", self._current[key].result())
+
+    def _drop(self, courseid: int | None) -> None:
+        with self._lock:
+            for key in [k for k in self._futures if k[0] == courseid]:
+                del self._futures[key]
 
     def cancel_ahead(self) -> None:
         """Cancel the answers fetched ahead that no stream asked for."""
         for future in self._ahead.values():
             future.cancel()
         self._ahead.clear()
+        with self._lock:
+            self._futures.clear()
 
 
 def _run_now(load: Callable[[], T]) -> Future[T]:

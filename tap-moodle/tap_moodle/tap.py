@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import typing as t
 from concurrent.futures import ThreadPoolExecutor
@@ -11,6 +12,7 @@ from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
+from tap_moodle.changes import ChangeDetector
 from tap_moodle.client import MoodleClient
 from tap_moodle.failures import PartitionFailures
 from tap_moodle.partitions import CourseAnswers
@@ -27,6 +29,10 @@ if t.TYPE_CHECKING:
     from tap_moodle.streams.base import MoodleStream
 
 T = t.TypeVar("T")
+
+# Where the state keeps the change detection bookmark: one entry for the site.
+CHANGES_STATE_STREAM = "courses"
+CHANGES_STATE_KEY = "change_detection"
 R = t.TypeVar("R")
 
 
@@ -147,6 +153,36 @@ class TapMoodle(Tap):
             ),
         ),
         th.Property(
+            "change_detection",
+            th.BooleanType,
+            default=True,
+            description=(
+                "Incremental syncs: read grade items, grades and course completion "
+                "again only for courses that were edited, visited by an enrolled "
+                "user, or changed their enrolled users since the last sync. The "
+                "first sync, and one every full_sync_days, reads every course."
+            ),
+        ),
+        th.Property(
+            "changes_lookback_hours",
+            th.NumberType,
+            default=24,
+            description=(
+                "Hours before the last sync's start from which course visits "
+                "count as changes, to cover clock differences and completions "
+                "that cron records after the visit."
+            ),
+        ),
+        th.Property(
+            "full_sync_days",
+            th.NumberType,
+            default=7,
+            description=(
+                "Days after which a sync reads every course again, whatever "
+                "change detection finds."
+            ),
+        ),
+        th.Property(
             "users_strategy",
             th.StringType,
             default="id_batches",
@@ -239,6 +275,13 @@ class TapMoodle(Tap):
         self.course_answers = CourseAnswers(self.executor)
         self.course_partitions = 0
         self.scope = Scope.from_config(self.config)
+        self.course_times: dict[int, int] = {}
+        self.changes = ChangeDetector(
+            self._stored_bookmark(),
+            enabled=bool(self.config.get("change_detection", True)),
+            lookback_hours=float(self.config.get("changes_lookback_hours", 24)),
+            full_sync_days=float(self.config.get("full_sync_days", 7)),
+        )
         self.partition_failures = PartitionFailures(
             self.instance,
             self.logger,
@@ -305,6 +348,16 @@ class TapMoodle(Tap):
         """Return one stream per Moodle entity."""
         return [stream_type(tap=self) for stream_type in STREAM_TYPES]
 
+    def _stored_bookmark(self) -> dict[str, t.Any]:
+        """Return the change detection bookmark from the input state, if any."""
+        bookmarks = self.state.get("bookmarks", {})
+        return dict(bookmarks.get(CHANGES_STATE_STREAM, {}).get(CHANGES_STATE_KEY, {}))
+
+    def course_changed(self, courseid: int, enrolled_users: list[dict[str, t.Any]]) -> bool:
+        """Whether the heavy per-course streams read this course in this sync."""
+        timemodified = self.course_times.get(courseid, 0)
+        return self.changes.course_changed(courseid, timemodified, enrolled_users)
+
     def sync_all(self) -> None:  # type: ignore[misc]
         """Check the site's service, sync the streams, then mark completed syncs.
 
@@ -318,12 +371,40 @@ class TapMoodle(Tap):
             if stream.selected or stream.has_selected_descendents
         ]
         check_service_functions(self.instance, self.site_info, selected)
+        self._log_sync_mode()
         try:
             super().sync_all()
         finally:
             self.executor.shutdown(wait=False, cancel_futures=True)
         self.partition_failures.report()
         self._mark_completed_syncs(selected)
+        self._store_bookmark()
+
+    def _log_sync_mode(self) -> None:
+        if self.changes.since is None:
+            self.logger.info("Full sync of site '%s': every course is read.", self.instance)
+            return
+        since = dt.datetime.fromtimestamp(self.changes.since, tz=dt.UTC)
+        self.logger.info(
+            "Incremental sync of site '%s': grades and completion are read for "
+            "courses changed since %s.",
+            self.instance,
+            since.isoformat(),
+        )
+
+    def _store_bookmark(self) -> None:
+        """Write the next change detection bookmark, once every stream finished."""
+        stream = self.streams[CHANGES_STATE_STREAM]
+        failed = {failure.courseid for failure in self.partition_failures.failures}
+        stream.stream_state[CHANGES_STATE_KEY] = self.changes.next_bookmark(
+            self.course_times, failed
+        )
+        self.state_writer.write_state(self.state)
+        if self.changes.unchanged:
+            self.logger.info(
+                "%d courses were unchanged since the last sync and not read again.",
+                len(self.changes.unchanged),
+            )
 
     def _mark_completed_syncs(self, selected: list[MoodleStream]) -> None:
         syncs = t.cast("StreamSyncsStream", self.streams[StreamSyncsStream.name])

@@ -82,6 +82,8 @@ class CourseStream(MoodleStream):
 
     # The course id is in every record, so the state needs no bookmark per course.
     state_partitioning_keys: t.ClassVar[list[str]] = []  # type: ignore[misc]
+    # Whether an incremental sync reads only the courses that changed.
+    reads_changed_courses_only: t.ClassVar[bool] = False
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:  # noqa: ANN401
         """Start the progress count of the stream."""

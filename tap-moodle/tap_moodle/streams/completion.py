@@ -35,6 +35,7 @@ class CourseCompletionsStream(EnrolledUsersStream):
     extra_wsfunctions = (ENROLLED_USERS,)
     parent_stream_type = CoursesStream
     primary_keys = ("instance", "courseid", "userid")
+    reads_changed_courses_only = True
     schema = th.PropertiesList(
         INSTANCE,
         th.Property("courseid", th.IntegerType, required=True),
@@ -74,8 +75,11 @@ class CourseCompletionsStream(EnrolledUsersStream):
         return bool(context.get("completion_enabled"))
 
     def get_course_records(self, courseid: int) -> Iterable[dict[str, t.Any]]:
-        """Yield the completion status of each tracked enrolled user."""
-        userids = [user["id"] for user in self.enrolled_users(courseid)]
+        """Yield the completion status of each tracked user of a changed course."""
+        users = self.enrolled_users(courseid)
+        if not self.moodle.course_changed(courseid, users):
+            return
+        userids = [user["id"] for user in users]
         statuses = self.moodle.map_concurrently(
             lambda userid: self._completion_status(courseid, userid), userids
         )

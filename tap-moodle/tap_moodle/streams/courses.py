@@ -163,6 +163,9 @@ class CoursesStream(MoodleStream):
     ) -> Iterable[dict[str, t.Any]]:
         """Yield every course in scope, fetching the answers of the next ones ahead."""
         courses = [_stringify_format_options(course) for course in self._courses()]
+        self.moodle.course_times = {
+            course["id"]: int(course.get("timemodified") or 0) for course in courses
+        }
         partitions = [self.partition(course) for course in courses]
         ahead = [partition for partition in partitions if partition is not None]
         self.moodle.course_partitions = len(ahead)

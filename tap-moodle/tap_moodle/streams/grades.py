@@ -13,6 +13,7 @@ from singer_sdk import typing as th
 
 from tap_moodle.streams.base import INSTANCE, CourseStream
 from tap_moodle.streams.courses import CoursesStream
+from tap_moodle.streams.enrolments import ENROLLED_USERS, fetch_enrolled_users
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterable
@@ -56,16 +57,40 @@ GRADE_FIELDS = (
 
 
 class GradeReportStream(CourseStream):
-    """A stream that reads the user grade report of each course."""
+    """A stream that reads the user grade report of each course that changed."""
+
+    reads_changed_courses_only = True
 
     def answer_loaders(self, courseid: int) -> dict[str, t.Any]:
-        """Read the grade report of every graded user of the course."""
+        """Read the enrolled users, then the grade report if the course changed.
+
+        The enrolled users come first, so that they are fetched ahead before the
+        grade report that waits for them.
+        """
+        return {
+            ENROLLED_USERS: lambda: fetch_enrolled_users(self, courseid),
+            GRADE_REPORT: lambda: self._grade_report_if_changed(courseid),
+        }
+
+    def _grade_report_if_changed(self, courseid: int) -> dict[str, t.Any] | None:
+        """Return the report of every graded user, or None for an unchanged course.
+
+        Runs on a worker thread, so it waits for the enrolled users' future
+        rather than reading the current course's answers.
+        """
+        pending = self.course_answers.future(courseid, ENROLLED_USERS)
+        users = pending.result() if pending else fetch_enrolled_users(self, courseid)
+        if not self.moodle.course_changed(courseid, users):
+            return None
         params = {"courseid": courseid, "userid": 0}
-        return {GRADE_REPORT: lambda: self.client.call(GRADE_REPORT, params)}
+        return t.cast("dict[str, t.Any]", self.client.call(GRADE_REPORT, params))
 
     def user_grades(self, courseid: int) -> list[dict[str, t.Any]]:
-        """Return the grade report rows of a course, fetched once per course."""
-        return t.cast("list[dict[str, t.Any]]", self.answer(GRADE_REPORT, courseid)["usergrades"])
+        """Return the grade report rows of a course; none if it is unchanged."""
+        report = self.answer(GRADE_REPORT, courseid)
+        if report is None:
+            return []
+        return t.cast("list[dict[str, t.Any]]", report["usergrades"])
 
 
 class GradeItemsStream(GradeReportStream):

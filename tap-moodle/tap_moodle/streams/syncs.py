@@ -43,8 +43,10 @@ class StreamSyncsStream(MoodleStream):
             "skipped_courseids",
             th.ArrayType(th.IntegerType),
             description=(
-                "Courses with at least one skipped partition: their rows were "
-                "not read in full and keep their state from earlier syncs."
+                "Courses that the stream did not read in full: a partition "
+                "failed, the course ended before ended_courses_days, or an "
+                "incremental sync found it unchanged. Their rows keep their "
+                "state from earlier syncs."
             ),
         ),
     ).to_dict()
@@ -62,10 +64,14 @@ class StreamSyncsStream(MoodleStream):
         completed_at = dt.datetime.now(tz=dt.UTC).isoformat()
         failures = self.moodle.partition_failures
         out_of_window = self.moodle.scope.out_of_window
+        unchanged = self.moodle.changes.unchanged
         for stream in self.completed_streams:
             skipped = set(failures.courseids(stream))
-            if self.moodle.streams[stream].parent_stream_type is not None:
+            definition = self.moodle.streams[stream]
+            if definition.parent_stream_type is not None:
                 skipped |= out_of_window
+            if getattr(definition, "reads_changed_courses_only", False):
+                skipped |= unchanged
             yield {
                 "stream": stream,
                 "completed_at": completed_at,
