@@ -4,11 +4,10 @@ Moodle's web services expose no change time for grades or completion, but every
 change to them follows a visit to the course: a teacher grades in the course, a
 student submits or completes an activity there. ``core_enrol_get_enrolled_users``
 returns each enrolled user's last access to the course, and
-``core_course_get_courses_by_field``
-returns the course's ``timemodified``. A course whose enrolled users are the same
-as at the last sync, none of whom has visited it since, and which has not been
-edited since, is not read again by the heavy per-course streams (grade items,
-grades, course completion).
+``core_course_get_courses_by_field`` returns the course's ``timemodified``. A
+course whose enrolled users are the same as at the last sync, none of whom has
+visited it since, and which has not been edited since, is not read again by the
+heavy per-course streams (grade items, grades, course completion).
 
 Changes made without a visit to the course by an enrolled user are missed until
 the next full sync: grades imported by a site administrator who is not enrolled,
