@@ -8,6 +8,7 @@ from singer_sdk import Stream
 from singer_sdk import typing as th
 
 from tap_moodle.errors import MoodleWebServiceError
+from tap_moodle.normalize import normalize
 from tap_moodle.progress import Progress
 
 if t.TYPE_CHECKING:
@@ -67,8 +68,9 @@ class MoodleStream(Stream):
         row: Record,
         context: Context | None = None,  # noqa: ARG002
     ) -> Record | None:
-        """Stamp the record with the instance name and apply personal_data."""
-        record = self.moodle.personal_data.apply(row, self.personal_fields)
+        """Fit the record to the schema, stamp the instance, apply personal_data."""
+        record = t.cast("Record", normalize(row, self.schema))
+        record = self.moodle.personal_data.apply(record, self.personal_fields)
         return {"instance": self.instance, **record}
 
 

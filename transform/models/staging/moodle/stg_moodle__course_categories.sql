@@ -18,6 +18,7 @@ renamed as (
 
         ----------  strings
         {{ html_unescape('name') }} as category_name,
+        {{ multilang_display('name') }} as category_name_display,
         name as category_name_html,
         idnumber,
         description,

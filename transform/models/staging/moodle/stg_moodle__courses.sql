@@ -41,8 +41,10 @@ renamed as (
 
         ----------  strings
         {{ html_unescape('fullname') }} as course_fullname,
+        {{ multilang_display('fullname') }} as course_fullname_display,
         fullname as course_fullname_html,
         {{ html_unescape('shortname') }} as course_shortname,
+        {{ multilang_display('shortname') }} as course_shortname_display,
         shortname as course_shortname_html,
         {{ html_unescape('displayname') }} as course_displayname,
         displayname as course_displayname_html,

@@ -23,6 +23,7 @@ renamed as (
 
         ----------  strings
         {{ html_unescape('itemname') }} as item_name,
+        {{ multilang_display('itemname') }} as item_name_display,
         itemname as item_name_html,
         itemtype as item_type,
         itemmodule as item_module,
