@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import re
 import time
 import typing as t
 
@@ -164,9 +165,14 @@ class MoodleClient:
         try:
             payload = json.loads(text)
         except ValueError:
-            raise self._response_error(
-                wsfunction, response, _describe_non_json(text)
-            ) from None
+            reason = _describe_non_json(text)
+            if reason == HTML_PAGE:
+                # A maintenance or proxy error page: retried, because such
+                # pages usually go away.
+                excerpt = body_excerpt(text, self._token)
+                detail = f"{reason} (HTTP {response.status_code}): {excerpt!r}"
+                raise MoodleTransientError(self.site, wsfunction, detail) from None
+            raise self._response_error(wsfunction, response, reason) from None
         if isinstance(payload, dict) and "exception" in payload:
             raise MoodleWebServiceError(
                 self.site,
@@ -216,12 +222,26 @@ class MoodleClient:
         )
 
 
+HTML_PAGE = "an HTML page instead of JSON (maintenance page, or not a Moodle site)"
+PHP_MESSAGE = re.compile(
+    r"^\s*(<br\s*/?>\s*)?(<b>)?(Notice|Warning|Deprecated|Fatal error|Parse error)",
+    re.IGNORECASE,
+)
+
+
 def _describe_non_json(text: str) -> str:
     start = text.lstrip()[:100].lower()
     if start.startswith(("<?xml", "<exception", "<response")):
         return "an XML document instead of JSON"
+    if PHP_MESSAGE.match(text):
+        return (
+            "a PHP notice or warning before the answer: turn off 'Display debug "
+            "messages' on the site"
+        )
     if start.startswith(("<!doctype html", "<html")) or "<html" in start:
-        return "an HTML page instead of JSON (maintenance page or not a Moodle site?)"
+        return HTML_PAGE
+    if text.lstrip().startswith(("{", "[")):
+        return "truncated or invalid JSON"
     return "invalid JSON"
 
 

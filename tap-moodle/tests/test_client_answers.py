@@ -62,10 +62,11 @@ def test_exception_object_becomes_typed_error():
     ("body", "reason"),
     [
         ('<?xml version="1.0"?><EXCEPTION class="x"></EXCEPTION>', "XML document"),
-        ("<!DOCTYPE html><html><body>Maintenance</body></html>", "HTML page"),
         ("", "empty body"),
-        ('<br /><b>Notice</b>: undefined {"courses": []}', "invalid JSON"),
-        ('{"courses": [', "invalid JSON"),
+        ('<br /><b>Notice</b>: undefined {"courses": []}', "PHP notice"),
+        ('Warning: Undefined array key "x"\n{"courses": []}', "PHP notice"),
+        ('{"courses": [', "truncated or invalid JSON"),
+        ("Service unavailable", "invalid JSON"),
     ],
 )
 def test_non_json_answer_names_reason(body, reason):
@@ -77,12 +78,24 @@ def test_non_json_answer_names_reason(body, reason):
 
 
 def test_body_excerpt_masks_token():
-    body = f"<html><body>token {TOKEN} rejected</body></html>"
+    body = f"<?xml version='1.0'?><RESPONSE>token {TOKEN} rejected</RESPONSE>"
     with CannedServer(Canned(body)) as server:
         with pytest.raises(MoodleResponseError) as caught:
             call(server)
     assert TOKEN not in str(caught.value)
     assert "***" in str(caught.value)
+
+
+def test_html_page_is_retried_then_fails():
+    body = f"<!DOCTYPE html><html><body>Maintenance {TOKEN}</body></html>"
+    with CannedServer(Canned(body)) as server:
+        with pytest.raises(MoodleTransientError) as caught:
+            call(server)
+    message = str(caught.value)
+    assert "HTML page" in message
+    assert "Maintenance" in message
+    assert TOKEN not in message
+    assert len(server.received) == 3
 
 
 def test_redirect_to_login_page_is_not_followed():
