@@ -4,18 +4,33 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-INSTALL_INPUTS := requirements.txt meltano.yml $(wildcard */*.meltano.yml) \
+INSTALL_INPUTS := requirements.txt meltano.yml \
+	$(filter-out orchestrate/%,$(wildcard */*.meltano.yml)) \
 	tap-moodle/pyproject.toml moodle-sandbox/pyproject.toml moodle-stack/pyproject.toml
+# The plugins that `meltano run` needs. tap-moodle-1 to tap-moodle-4 inherit
+# tap-moodle's environment. `meltano install` ignores names it does not know,
+# so tests/test_orchestrate.py checks this list against the project's plugins.
+PIPELINE_PLUGINS := tap-moodle target-postgres dbt
+# Airflow (orchestrate/) is installed only for the tests and the production
+# image: the demo does not need it.
+AIRFLOW_STAMP := $(VENV)/.airflow-installed
+AIRFLOW_INPUTS := orchestrate/orchestrators.meltano.yml orchestrate/airflow/constraints.txt
 
-.PHONY: demo test install clean
+.PHONY: demo test bench install install-airflow clean
 
 demo: install
 	$(BIN)/python -m moodle_stack demo
 
-test: install
+test: install install-airflow
 	$(BIN)/python -m pytest
 
+# The extraction benchmark (about half an hour): writes docs/benchmarks.md.
+bench: install
+	$(BIN)/python -m moodle_stack bench
+
 install: $(STAMP)
+
+install-airflow: $(AIRFLOW_STAMP)
 
 $(STAMP): $(INSTALL_INPUTS)
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -23,8 +38,14 @@ $(STAMP): $(INSTALL_INPUTS)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
-	$(BIN)/meltano install
+	$(BIN)/meltano install $(PIPELINE_PLUGINS)
 	touch $(STAMP)
+
+# --clean, because Meltano reinstalls on a changed pip_url but not on a changed
+# constraint file.
+$(AIRFLOW_STAMP): $(AIRFLOW_INPUTS) | $(STAMP)
+	$(BIN)/meltano install --clean airflow
+	touch $(AIRFLOW_STAMP)
 
 clean:
 	-$(BIN)/python -m moodle_stack warehouse stop

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from tap_moodle.tap import TapMoodle
+from tap_moodle.tap import SETTINGS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -16,7 +16,7 @@ def extractor_definitions() -> dict[str, dict]:
 
 
 def tap_settings() -> set[str]:
-    return set(TapMoodle.config_jsonschema["properties"])
+    return set(SETTINGS.to_dict()["properties"])
 
 
 def test_meltano_declares_every_tap_setting():
@@ -29,7 +29,7 @@ def test_secrets_are_sensitive_in_meltano():
     sensitive = {s["name"] for s in settings if s.get("sensitive")}
     secret = {
         name
-        for name, schema in TapMoodle.config_jsonschema["properties"].items()
+        for name, schema in SETTINGS.to_dict()["properties"].items()
         if schema.get("secret")
     }
     assert secret == {"token", "personal_data_salt"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import signal
@@ -12,17 +13,20 @@ import time
 import typing as t
 
 import pytest
+from sandbox_http import control, rest_call
 from wsclient import WsClient
 
 from moodle_sandbox import SandboxServer
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
     from moodle_sandbox import Site
 
 STARTUP_TIMEOUT = 20.0
 STOP_TIMEOUT = 10.0
+BANNER_LINES = 4
 
 
 class RunningCli(t.NamedTuple):
@@ -41,7 +45,7 @@ def start_cli(*args: str) -> subprocess.Popen[str]:
 
 
 def read_banner(process: subprocess.Popen[str]) -> dict[str, str]:
-    """Read the url, endpoint and token lines that the CLI prints once ready.
+    """Read the url, endpoint, token and control lines that the CLI prints once ready.
 
     A thread reads stdout, because a blocking readline() cannot time out.
     """
@@ -50,13 +54,13 @@ def read_banner(process: subprocess.Popen[str]) -> dict[str, str]:
     lines: queue.Queue[str] = queue.Queue()
 
     def pump() -> None:
-        for _ in range(3):
+        for _ in range(BANNER_LINES):
             lines.put(stdout.readline())
 
     threading.Thread(target=pump, daemon=True).start()
     banner: dict[str, str] = {}
     deadline = time.monotonic() + STARTUP_TIMEOUT
-    while len(banner) < 3:
+    while len(banner) < BANNER_LINES:
         try:
             line = lines.get(timeout=max(deadline - time.monotonic(), 0.01))
         except queue.Empty:
@@ -162,3 +166,89 @@ def test_cli_rejects_unknown_size() -> None:
 
     assert process.returncode == 2
     assert "invalid choice: 'XL'" in stderr
+
+
+def test_cli_prints_control_url(run_cli: t.Callable[..., RunningCli]) -> None:
+    cli = run_cli()
+
+    assert cli.lines["control"] == f"{cli.lines['url']}/_sandbox/"
+
+
+def test_cli_help_names_options_and_units() -> None:
+    process = subprocess.run(
+        [sys.executable, "-m", "moodle_sandbox", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=STARTUP_TIMEOUT,
+        check=True,
+    )
+    text = " ".join(process.stdout.split())
+
+    assert "--latency-scale FACTOR" in text
+    assert "--max-concurrent N" in text
+    assert "--faults FILE.json" in text
+    assert "--size {S,M,L}" in text
+    assert "1 is real time" in text
+    assert "N PHP-FPM workers" in text
+
+
+def test_cli_latency_cap_and_faults(
+    run_cli: t.Callable[..., RunningCli], tmp_path: Path
+) -> None:
+    rules = {
+        "rules": [
+            {"fault": "http_error", "wsfunction": "core_course_get_categories"},
+        ]
+    }
+    faults = tmp_path / "faults.json"
+    faults.write_text(json.dumps(rules), encoding="utf-8")
+    cli = run_cli(
+        "--latency-scale", "0.01", "--max-concurrent", "3", "--faults", str(faults)
+    )
+    port = int(cli.lines["url"].rsplit(":", 1)[1])
+
+    faulted = rest_call(port, "core_course_get_categories")
+    info = rest_call(port, "core_webservice_get_site_info")
+    stats = control(port, "GET", "/_sandbox/stats").json()
+
+    assert faulted.status == 500
+    assert info.status == 200
+    assert stats["latency_scale"] == 0.01
+    assert stats["concurrency"]["max_concurrent"] == 3
+    assert stats["faults"] == {"http_error": 1}
+    assert stats["modelled_seconds"]["core_webservice_get_site_info"] > 0
+
+
+def test_cli_invalid_faults_file_exits_2(tmp_path: Path) -> None:
+    faults = tmp_path / "faults.json"
+    faults.write_text('{"rules": [{"fault": "explode"}]}', encoding="utf-8")
+
+    process = start_cli("--faults", str(faults))
+    _stdout, stderr = process.communicate(timeout=STARTUP_TIMEOUT)
+
+    assert process.returncode == 2
+    assert "Unknown fault 'explode'" in stderr
+
+
+def test_cli_missing_faults_file_exits_2(tmp_path: Path) -> None:
+    process = start_cli("--faults", str(tmp_path / "missing.json"))
+    _stdout, stderr = process.communicate(timeout=STARTUP_TIMEOUT)
+
+    assert process.returncode == 2
+    assert "Cannot read fault rules" in stderr
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--latency-scale", "-1", "must be 0 or more"),
+        ("--latency-scale", "fast", "must be a number"),
+        ("--max-concurrent", "0", "must be at least 1"),
+    ],
+)
+def test_cli_rejects_bad_numbers(option: str, value: str, message: str) -> None:
+    process = start_cli(option, value)
+    _stdout, stderr = process.communicate(timeout=STARTUP_TIMEOUT)
+
+    assert process.returncode == 2
+    assert message in stderr

@@ -7,6 +7,7 @@ import typing as t
 from urllib.parse import urlencode
 
 import pytest
+from extraction import count_over_http
 from wsclient import WsClient, encode
 
 from moodle_sandbox import (
@@ -256,57 +257,6 @@ def served_site(
             yield site, ws
         finally:
             ws.close()
-
-
-def count_over_http(ws: WsClient) -> dict[str, int]:
-    """Count what a complete extraction gets, using only the REST responses."""
-    courses = ws.call("core_course_get_courses_by_field")["courses"]
-    users = ws.call(
-        "core_user_get_users", {"criteria": [{"key": "email", "value": "%"}]}
-    )["users"]
-    counts = {
-        "site_info": 1,
-        "users": len(users),
-        "course_categories": len(ws.call("core_course_get_categories")),
-        "courses": len(courses),
-        "enrolments": 0,
-        "enrolment_methods": 0,
-        "grade_items": 0,
-        "grades": 0,
-        "course_completions": 0,
-        "groups": 0,
-    }
-    assignments: set[tuple[int, int, int]] = set()
-    for course in courses:
-        if course["id"] == SITE_COURSE_ID:
-            continue
-        courseid = {"courseid": course["id"]}
-        participants = ws.call("core_enrol_get_enrolled_users", courseid)
-        counts["enrolments"] += len(participants)
-        assignments |= {
-            (course["id"], user["id"], role["roleid"])
-            for user in participants
-            for role in user["roles"]
-        }
-        methods = ws.call("core_enrol_get_course_enrolment_methods", courseid)
-        counts["enrolment_methods"] += len(methods)
-        report = ws.call("gradereport_user_get_grade_items", courseid)["usergrades"]
-        if report:
-            counts["grade_items"] += len(report[0]["gradeitems"])
-        counts["grades"] += sum(len(row["gradeitems"]) for row in report)
-        counts["groups"] += len(ws.call("core_group_get_course_groups", courseid))
-        if course["enablecompletion"]:
-            counts["course_completions"] += sum(
-                "completionstatus"
-                in ws.call(
-                    "core_completion_get_course_completion_status",
-                    {"courseid": course["id"], "userid": user["id"]},
-                )
-                for user in participants
-            )
-    counts["roles"] = len({roleid for _, _, roleid in assignments})
-    counts["role_assignments"] = len(assignments)
-    return counts
 
 
 def test_expected_counts_match_http(served_site: tuple[Site, WsClient]) -> None:

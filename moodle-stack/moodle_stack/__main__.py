@@ -6,7 +6,9 @@ import argparse
 import logging
 import sys
 
-from moodle_stack import demo
+from pathlib import Path
+
+from moodle_stack import bench, demo
 from moodle_stack.environment import project_root
 from moodle_stack.warehouse import EmbeddedPostgres
 
@@ -33,11 +35,54 @@ def main() -> int:
     commands.add_parser("demo", help="run the main job on embedded defaults")
     store = commands.add_parser("warehouse", help="manage the embedded PostgreSQL")
     store.add_argument("action", choices=["start", "stop", "status"])
+    add_bench_parser(commands)
     arguments = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="[demo] %(message)s")
     if arguments.command == "demo":
         return demo.main()
+    if arguments.command == "bench":
+        return bench.main(
+            sizes=arguments.sizes.split(","),
+            concurrency=arguments.concurrency,
+            latency_scale=arguments.latency_scale,
+            baseline_size=arguments.baseline_size,
+            output=arguments.output,
+            command=" ".join(["python -m moodle_stack", *sys.argv[1:]]),
+        )
     return warehouse(arguments.action)
+
+
+def add_bench_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Declare the options of the benchmark command."""
+    bench_parser = commands.add_parser(
+        "bench", help="extract sandbox sites and report calls, time and load rates"
+    )
+    bench_parser.add_argument(
+        "--sizes", default="S,M", help="site sizes, smallest first (default: %(default)s)"
+    )
+    bench_parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=8,
+        help="the tap's max_concurrency and the sandbox's workers (default: %(default)s)",
+    )
+    bench_parser.add_argument(
+        "--latency-scale",
+        type=float,
+        default=1.0,
+        help="factor on a real Moodle site's latency; 1 imitates it (default: %(default)s)",
+    )
+    bench_parser.add_argument(
+        "--baseline-size",
+        default="S",
+        help="size on which the sequential baseline runs for real (default: %(default)s)",
+    )
+    bench_parser.add_argument(
+        "--output",
+        type=Path,
+        default=project_root() / "docs" / "benchmarks.md",
+        help="the page to write (default: docs/benchmarks.md)",
+    )
 
 
 if __name__ == "__main__":

@@ -48,223 +48,227 @@ def instance_from_url(base_url: str) -> str:
     return f"{host}{port}{parts.path.rstrip('/')}"
 
 
+# The tap's own settings; the SDK adds its built-in ones to config_jsonschema.
+SETTINGS = th.PropertiesList(
+    th.Property(
+        "base_url",
+        th.StringType,
+        required=True,
+        pattern=r"^https?://[^/\s]+",
+        description=(
+            "Address of the Moodle site, such as https://moodle.example.edu or "
+            "https://example.edu/moodle, without /webservice/rest/server.php."
+        ),
+    ),
+    th.Property(
+        "token",
+        th.StringType,
+        required=True,
+        secret=True,
+        description=(
+            "Web service token of a user who may call the external service's "
+            "functions; a site administrator's token sees every course."
+        ),
+    ),
+    th.Property(
+        "instance",
+        th.StringType,
+        description=(
+            "Name of the site stamped on every record and part of every primary "
+            "key. Defaults to the URL's host, port and path."
+        ),
+    ),
+    th.Property(
+        "request_timeout",
+        th.NumberType,
+        default=300,
+        description=(
+            "Seconds to wait for the server to connect or to send data before "
+            "a request counts as failed. Grade reports of large courses take "
+            "several seconds."
+        ),
+    ),
+    th.Property(
+        "max_retries",
+        th.IntegerType,
+        default=5,
+        description=(
+            "Retries of a request after a transient failure (timeout, refused "
+            "or reset connection, HTTP 5xx or 429), with exponential backoff."
+        ),
+    ),
+    th.Property(
+        "backoff_base",
+        th.NumberType,
+        default=1.0,
+        description="Seconds to wait before the first retry; each retry doubles it.",
+    ),
+    th.Property(
+        "max_concurrency",
+        th.IntegerType,
+        default=4,
+        description=(
+            "Requests in flight at once against the site. Each request keeps "
+            "one PHP worker of the site busy; raise it only as far as the site "
+            "has workers to spare."
+        ),
+    ),
+    th.Property(
+        "requests_per_second",
+        th.NumberType,
+        description=(
+            "Upper limit of requests started per second, across all threads. "
+            "No limit when unset."
+        ),
+    ),
+    th.Property(
+        "course_ids",
+        th.ArrayType(th.IntegerType),
+        description=(
+            "Read only these courses (and their enrolments, grades and "
+            "completion). All courses when unset."
+        ),
+    ),
+    th.Property(
+        "category_ids",
+        th.ArrayType(th.IntegerType),
+        description=(
+            "Read only the courses directly in these categories; list "
+            "subcategories too, because Moodle does not include them. Ignored "
+            "when course_ids is set."
+        ),
+    ),
+    th.Property(
+        "ended_courses_days",
+        th.IntegerType,
+        description=(
+            "Skip the per-course streams (enrolments, grades, completion) of "
+            "courses whose end date is more than this many days ago; their "
+            "rows keep the values of earlier syncs. Every course is read when "
+            "unset."
+        ),
+    ),
+    th.Property(
+        "change_detection",
+        th.BooleanType,
+        default=True,
+        description=(
+            "Incremental syncs: read grade items, grades and course completion "
+            "again only for courses that were edited, visited by an enrolled "
+            "user, or changed their enrolled users since the last sync. The "
+            "first sync, and one every full_sync_days, reads every course."
+        ),
+    ),
+    th.Property(
+        "changes_lookback_hours",
+        th.NumberType,
+        default=24,
+        description=(
+            "Hours before the last sync's start from which course visits "
+            "count as changes, to cover clock differences and completions "
+            "that cron records after the visit."
+        ),
+    ),
+    th.Property(
+        "full_sync_days",
+        th.NumberType,
+        default=7,
+        description=(
+            "Days after which a sync reads every course again, whatever "
+            "change detection finds."
+        ),
+    ),
+    th.Property(
+        "users_strategy",
+        th.StringType,
+        default="id_batches",
+        allowed_values=["id_batches", "all"],
+        description=(
+            "How the users stream reads accounts: 'id_batches' asks "
+            "core_user_get_users_by_field for users_batch_size ids per call, "
+            "so no answer is large; 'all' makes one core_user_get_users call "
+            "that returns every account at once."
+        ),
+    ),
+    th.Property(
+        "users_max_id_gap",
+        th.IntegerType(minimum=1),
+        default=2_000,
+        description=(
+            "With 'id_batches', the users stream stops after this many "
+            "consecutive ids return no account. Moodle never removes a user "
+            "row, but its id sequence skips values, for instance after "
+            "failed inserts; raise this if a site has larger gaps."
+        ),
+    ),
+    th.Property(
+        "users_batch_size",
+        th.IntegerType(minimum=1),
+        default=500,
+        description="User ids per call when users_strategy is 'id_batches'.",
+    ),
+    th.Property(
+        "enrolled_users_page_size",
+        th.IntegerType(minimum=1),
+        default=1000,
+        description=(
+            "Users per call of core_enrol_get_enrolled_users. Larger pages mean "
+            "fewer calls; smaller pages mean shorter, lighter answers."
+        ),
+    ),
+    th.Property(
+        "partition_errors",
+        th.StringType,
+        default="skip",
+        allowed_values=["skip", "fail"],
+        description=(
+            "What an error that concerns one course or one user does (no "
+            "permission in that course, a broken activity): 'skip' skips that "
+            "partition, counts it and reports it at the end of the sync; "
+            "'fail' stops the sync."
+        ),
+    ),
+    th.Property(
+        "personal_data",
+        th.StringType,
+        default="keep",
+        allowed_values=list(MODES),
+        description=(
+            "What happens to personal fields (names, e-mail, username, id "
+            "number, phone, address, city, description, pictures, custom "
+            "profile fields) before records leave the tap: 'keep' them, "
+            "'hash' them (HMAC-SHA256 with personal_data_salt), or 'drop' "
+            "them (null)."
+        ),
+    ),
+    th.Property(
+        "personal_data_salt",
+        th.StringType,
+        secret=True,
+        description=(
+            "Secret key of the hashes when personal_data is 'hash': at least "
+            "16 random characters, different for each site and never changed, "
+            "or every hash changes."
+        ),
+    ),
+    th.Property(
+        "verify_tls",
+        th.BooleanType,
+        default=True,
+        description=(
+            "Verify the site's TLS certificate. Turning this off is unsafe: it "
+            "exposes the token to anyone who can intercept the connection."
+        ),
+    ),
+)
+
+
 class TapMoodle(Tap):
     """Extract users, courses, enrolments, grades and completion from Moodle."""
 
     name = "tap-moodle"
 
-    config_jsonschema = th.PropertiesList(
-        th.Property(
-            "base_url",
-            th.StringType,
-            required=True,
-            pattern=r"^https?://[^/\s]+",
-            description=(
-                "Address of the Moodle site, such as https://moodle.example.edu or "
-                "https://example.edu/moodle, without /webservice/rest/server.php."
-            ),
-        ),
-        th.Property(
-            "token",
-            th.StringType,
-            required=True,
-            secret=True,
-            description=(
-                "Web service token of a user who may call the external service's "
-                "functions; a site administrator's token sees every course."
-            ),
-        ),
-        th.Property(
-            "instance",
-            th.StringType,
-            description=(
-                "Name of the site stamped on every record and part of every primary "
-                "key. Defaults to the URL's host, port and path."
-            ),
-        ),
-        th.Property(
-            "request_timeout",
-            th.NumberType,
-            default=300,
-            description=(
-                "Seconds to wait for the server to connect or to send data before "
-                "a request counts as failed. Grade reports of large courses take "
-                "several seconds."
-            ),
-        ),
-        th.Property(
-            "max_retries",
-            th.IntegerType,
-            default=5,
-            description=(
-                "Retries of a request after a transient failure (timeout, refused "
-                "or reset connection, HTTP 5xx or 429), with exponential backoff."
-            ),
-        ),
-        th.Property(
-            "backoff_base",
-            th.NumberType,
-            default=1.0,
-            description="Seconds to wait before the first retry; each retry doubles it.",
-        ),
-        th.Property(
-            "max_concurrency",
-            th.IntegerType,
-            default=4,
-            description=(
-                "Requests in flight at once against the site. Each request keeps "
-                "one PHP worker of the site busy; raise it only as far as the site "
-                "has workers to spare."
-            ),
-        ),
-        th.Property(
-            "requests_per_second",
-            th.NumberType,
-            description=(
-                "Upper limit of requests started per second, across all threads. "
-                "No limit when unset."
-            ),
-        ),
-        th.Property(
-            "course_ids",
-            th.ArrayType(th.IntegerType),
-            description=(
-                "Read only these courses (and their enrolments, grades and "
-                "completion). All courses when unset."
-            ),
-        ),
-        th.Property(
-            "category_ids",
-            th.ArrayType(th.IntegerType),
-            description=(
-                "Read only the courses directly in these categories; list "
-                "subcategories too, because Moodle does not include them. Ignored "
-                "when course_ids is set."
-            ),
-        ),
-        th.Property(
-            "ended_courses_days",
-            th.IntegerType,
-            description=(
-                "Skip the per-course streams (enrolments, grades, completion) of "
-                "courses whose end date is more than this many days ago; their "
-                "rows keep the values of earlier syncs. Every course is read when "
-                "unset."
-            ),
-        ),
-        th.Property(
-            "change_detection",
-            th.BooleanType,
-            default=True,
-            description=(
-                "Incremental syncs: read grade items, grades and course completion "
-                "again only for courses that were edited, visited by an enrolled "
-                "user, or changed their enrolled users since the last sync. The "
-                "first sync, and one every full_sync_days, reads every course."
-            ),
-        ),
-        th.Property(
-            "changes_lookback_hours",
-            th.NumberType,
-            default=24,
-            description=(
-                "Hours before the last sync's start from which course visits "
-                "count as changes, to cover clock differences and completions "
-                "that cron records after the visit."
-            ),
-        ),
-        th.Property(
-            "full_sync_days",
-            th.NumberType,
-            default=7,
-            description=(
-                "Days after which a sync reads every course again, whatever "
-                "change detection finds."
-            ),
-        ),
-        th.Property(
-            "users_strategy",
-            th.StringType,
-            default="id_batches",
-            allowed_values=["id_batches", "all"],
-            description=(
-                "How the users stream reads accounts: 'id_batches' asks "
-                "core_user_get_users_by_field for users_batch_size ids per call, "
-                "so no answer is large; 'all' makes one core_user_get_users call "
-                "that returns every account at once."
-            ),
-        ),
-        th.Property(
-            "users_max_id_gap",
-            th.IntegerType(minimum=1),
-            default=10_000,
-            description=(
-                "With 'id_batches', the users stream stops after this many "
-                "consecutive ids return no account. Moodle never removes a user "
-                "row, but its id sequence skips values, for instance after "
-                "failed inserts; raise this if a site has larger gaps."
-            ),
-        ),
-        th.Property(
-            "users_batch_size",
-            th.IntegerType(minimum=1),
-            default=500,
-            description="User ids per call when users_strategy is 'id_batches'.",
-        ),
-        th.Property(
-            "enrolled_users_page_size",
-            th.IntegerType(minimum=1),
-            default=1000,
-            description=(
-                "Users per call of core_enrol_get_enrolled_users. Larger pages mean "
-                "fewer calls; smaller pages mean shorter, lighter answers."
-            ),
-        ),
-        th.Property(
-            "partition_errors",
-            th.StringType,
-            default="skip",
-            allowed_values=["skip", "fail"],
-            description=(
-                "What an error that concerns one course or one user does (no "
-                "permission in that course, a broken activity): 'skip' skips that "
-                "partition, counts it and reports it at the end of the sync; "
-                "'fail' stops the sync."
-            ),
-        ),
-        th.Property(
-            "personal_data",
-            th.StringType,
-            default="keep",
-            allowed_values=list(MODES),
-            description=(
-                "What happens to personal fields (names, e-mail, username, id "
-                "number, phone, address, city, description, pictures, custom "
-                "profile fields) before records leave the tap: 'keep' them, "
-                "'hash' them (HMAC-SHA256 with personal_data_salt), or 'drop' "
-                "them (null)."
-            ),
-        ),
-        th.Property(
-            "personal_data_salt",
-            th.StringType,
-            secret=True,
-            description=(
-                "Secret key of the hashes when personal_data is 'hash': at least "
-                "16 random characters, different for each site and never changed, "
-                "or every hash changes."
-            ),
-        ),
-        th.Property(
-            "verify_tls",
-            th.BooleanType,
-            default=True,
-            description=(
-                "Verify the site's TLS certificate. Turning this off is unsafe: it "
-                "exposes the token to anyone who can intercept the connection."
-            ),
-        ),
-    ).to_dict()
+    config_jsonschema = SETTINGS.to_dict()
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:  # noqa: ANN401
         """Prepare the thread pool and the per-course answers."""
@@ -318,6 +322,12 @@ class TapMoodle(Tap):
             self.config.get("base_url", "")
         )
 
+    @property
+    def _requests_per_second(self) -> float | None:
+        # The SDK reads numbers in a config file as Decimal.
+        value = self.config.get("requests_per_second")
+        return None if value is None else float(value)
+
     @functools.cached_property
     def client(self) -> MoodleClient:
         """The client of the configured site, shared by every stream."""
@@ -329,7 +339,7 @@ class TapMoodle(Tap):
             max_retries=int(self.config.get("max_retries", 5)),
             backoff_base=float(self.config.get("backoff_base", 1.0)),
             max_concurrency=self.max_concurrency,
-            requests_per_second=self.config.get("requests_per_second"),
+            requests_per_second=self._requests_per_second,
             verify_tls=bool(self.config.get("verify_tls", True)),
             user_agent=f"tap-moodle/{self.plugin_version}",
         )

@@ -2,19 +2,19 @@
 
 :class:`SandboxApp` checks the token, the function and its arguments in the
 order of Moodle 4.5's REST server, calls the wsfunction and encodes the answer.
-Later work can wrap :meth:`SandboxApp.handle` to add latency, a concurrency cap
-or injected faults without touching the HTTP layer or the wsfunctions.
+Around that call it counts the request, applies a fault rule if one fires,
+waits for a free worker under the concurrency cap and delays the response by
+the modelled latency. Paths under ``/_sandbox/`` go to the control endpoints.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
+import time
 import typing as t
-from collections import Counter
-from dataclasses import dataclass
 
 from moodle_sandbox import errors
+from moodle_sandbox.control import ControlEndpoints, is_control_path
 from moodle_sandbox.encoding import (
     JSON_CONTENT_TYPE,
     XML_CONTENT_TYPE,
@@ -22,49 +22,45 @@ from moodle_sandbox.encoding import (
     encode_xml,
     encode_xml_error,
 )
+from moodle_sandbox.fault_responses import (
+    altered_response,
+    connection_response,
+    replacing_response,
+)
+from moodle_sandbox.faults import (
+    ALTERING_FAULTS,
+    CONNECTION_FAULTS,
+    REPLACING_FAULTS,
+    FaultInjector,
+)
 from moodle_sandbox.functions import (
     DEFAULT_SERVICE_FUNCTIONS,
     CallContext,
     function_table,
     known_functions,
 )
+from moodle_sandbox.latency import LatencyModel
+from moodle_sandbox.messages import FORM_CONTENT_TYPE, Request, Response
 from moodle_sandbox.phpparams import decode_fields, parse_form
+from moodle_sandbox.stats import Counters, StatsSnapshot, WorkerPool
 from moodle_sandbox.validation import validate
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from moodle_sandbox.faults import FaultRule
     from moodle_sandbox.phpparams import PhpValue
     from moodle_sandbox.site.site import Site
 
 REST_PATH = "/webservice/rest/server.php"
 DEFAULT_TOKEN = "sandbox-token"  # noqa: S105 - a fixed, public test token
-FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 # Request fields that the REST server consumes itself and never passes on.
 _SERVER_FIELDS = frozenset({"wstoken", "wsfunction", "moodlewsrestformat"})
 _SETTING_PREFIX = "moodlewssetting"
 
 logger = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class Request:
-    """An HTTP request to the sandbox, reduced to what the endpoint reads."""
-
-    method: str
-    path: str
-    query: str = ""
-    body: bytes = b""
-    content_type: str = FORM_CONTENT_TYPE
-
-
-@dataclass(frozen=True)
-class Response:
-    """The HTTP response to send: status, content type and body."""
-
-    status: int
-    content_type: str
-    body: bytes
+__all__ = ["DEFAULT_TOKEN", "REST_PATH", "Request", "Response", "SandboxApp"]
 
 
 class SandboxApp:
@@ -79,9 +75,13 @@ class SandboxApp:
             the sandbox implements.
         debug: Imitate a site whose debugging is set to DEVELOPER, so that
             error bodies carry ``debuginfo`` where Moodle's exception has one.
+        latency: The latency model; the default adds no latency.
+        max_concurrent: The most REST requests served at once, like the
+            PHP-FPM workers of a Moodle server; ``None`` for no cap.
+        faults: Fault rules to start with; more can be added to ``faults``.
     """
 
-    def __init__(
+    def __init__(  # noqa: PLR0913
         self,
         site: Site,
         token: str = DEFAULT_TOKEN,
@@ -89,6 +89,9 @@ class SandboxApp:
         service_functions: Iterable[str] | None = None,
         *,
         debug: bool = False,
+        latency: LatencyModel | None = None,
+        max_concurrent: int | None = None,
+        faults: Iterable[FaultRule] = (),
     ) -> None:
         """Prepare the function table for the service."""
         self.site = site
@@ -102,36 +105,102 @@ class SandboxApp:
         )
         self.service_functions = list(dict.fromkeys(names))
         self._functions = function_table(self.service_functions)
-        self._calls: Counter[str] = Counter()
-        self._calls_lock = threading.Lock()
+        self.latency = LatencyModel() if latency is None else latency
+        self.workers = WorkerPool(max_concurrent)
+        self.faults = FaultInjector(faults)
+        self.counters = Counters()
+        self.control = ControlEndpoints(self)
 
     @property
     def calls(self) -> dict[str, int]:
         """Return how many requests named each wsfunction, failed ones included."""
-        with self._calls_lock:
-            return dict(self._calls)
+        return self.counters.calls()
+
+    def stats(self) -> StatsSnapshot:
+        """Return the counters: calls, bytes, modelled seconds, faults, concurrency."""
+        return self.counters.snapshot(self.latency.scale, self.workers.stats())
+
+    def reset_stats(self) -> StatsSnapshot:
+        """Set every counter back to zero and return their values just before."""
+        snapshot = self.stats()
+        self.counters.reset()
+        self.workers.reset()
+        return snapshot
 
     def reset_calls(self) -> None:
-        """Set every call count back to zero."""
-        with self._calls_lock:
-            self._calls.clear()
+        """Set every counter back to zero, as :meth:`reset_stats` does."""
+        self.reset_stats()
 
     def handle(self, request: Request) -> Response:
         """Answer one request to the sandbox.
 
         Moodle answers every web service failure with HTTP 200 and an error
-        body; only a wrong path (404) or a bug in the sandbox (500) gives
-        another status.
+        body; only a wrong path (404), a bug in the sandbox (500) or an
+        injected fault gives another status.
         """
+        if is_control_path(request.path):
+            return self.control.handle(request)
         if request.path != REST_PATH:
             text = f"Not found: {request.path}. The endpoint is {REST_PATH}.\n"
             return Response(404, "text/plain; charset=utf-8", text.encode())
+        return self._serve_rest(request)
+
+    def _serve_rest(self, request: Request) -> Response:
+        """Count, fault, queue and delay one REST request around its response."""
         params = decode_fields(self._fields(request))
         as_json = params.get("moodlewsrestformat") == "json"
         wsfunction = params.get("wsfunction")
-        if isinstance(wsfunction, str) and wsfunction:
-            with self._calls_lock:
-                self._calls[wsfunction] += 1
+        name = wsfunction if isinstance(wsfunction, str) and wsfunction else None
+        if name is not None:
+            self.counters.count_call(name)
+        rule = self.faults.pick(name, params)
+        if rule is not None:
+            self.counters.count_fault(rule.fault)
+            # Debug level, because a probability rule can fire on every call;
+            # the stats count the faults per kind.
+            logger.debug("Injecting fault '%s' into wsfunction '%s'", rule.fault, name)
+            if rule.fault in CONNECTION_FAULTS:
+                return connection_response(rule)
+        with self.workers.worker():
+            started = time.monotonic()
+            response = self._respond(params, name, as_json=as_json, rule=rule)
+            modelled = self.latency.seconds(name, len(response.body))
+            if rule is not None and rule.fault == "latency":
+                modelled += t.cast("float", rule.seconds)
+            # The time spent building the response counts towards the modelled
+            # time, so a request keeps its worker for the modelled time, or for
+            # as long as building took if that was longer.
+            remaining = started + modelled - time.monotonic()
+            if remaining > 0:
+                time.sleep(remaining)
+        self.counters.record_response(name, len(response.body), modelled)
+        return response
+
+    def _respond(
+        self,
+        params: dict[str, PhpValue],
+        wsfunction: str | None,
+        *,
+        as_json: bool,
+        rule: FaultRule | None,
+    ) -> Response:
+        """Return the wsfunction's response, or the fault's in its place."""
+        if rule is not None and rule.fault in REPLACING_FAULTS:
+            return replacing_response(
+                rule,
+                as_json=as_json,
+                debug=self.debug,
+                wwwroot=self.wwwroot,
+                sitename=self.site.sitename,
+            )
+        response = self._moodle_response(params, wsfunction, as_json=as_json)
+        if rule is not None and rule.fault in ALTERING_FAULTS:
+            return altered_response(rule, response)
+        return response
+
+    def _moodle_response(
+        self, params: dict[str, PhpValue], wsfunction: str | None, *, as_json: bool
+    ) -> Response:
         try:
             answer = self._call(params, wsfunction)
         except errors.MoodleError as error:

@@ -10,6 +10,8 @@ sandbox does the same when it runs in debug mode.
 
 from __future__ import annotations
 
+import typing as t
+
 MOODLE_EXCEPTION = "core\\exception\\moodle_exception"
 INVALID_PARAMETER_EXCEPTION = "core\\exception\\invalid_parameter_exception"
 CODING_EXCEPTION = "core\\exception\\coding_exception"
@@ -315,4 +317,74 @@ def not_implemented(wsfunction: str) -> MoodleError:
         "moodle_sandbox\\not_implemented_exception",
         "sandboxnotimplemented",
         f"The Moodle sandbox does not implement wsfunction '{wsfunction}'.",
+    )
+
+
+REQUIRED_CAPABILITY_EXCEPTION = "core\\exception\\required_capability_exception"
+REQUIRE_LOGIN_EXCEPTION = "core\\exception\\require_login_exception"
+NO_PERMISSIONS_MESSAGE = (
+    "Sorry, but you do not currently have permissions to do that "
+    "(View site-wide cohorts)."
+)
+SERVICE_REQUIRES_LOGIN_MESSAGE = (
+    "Web service is not available (the session has been logged out or has expired)"
+)
+CODING_ERROR_MESSAGE = (
+    "Coding error detected, it must be fixed by a programmer: invalid field parameter"
+)
+# The exception class and message of error codes a fault can name without a
+# message. Recorded responses of Moodle 4.5 give invalidtoken, nopermissions,
+# codingerror, requireloginerror, invalidparameter and accessexception. The
+# messages of servicerequireslogin and sitemaintenance are the English strings
+# of Moodle's webservice and admin language files.
+KNOWN_ERRORS: dict[str, tuple[str, str]] = {
+    "invalidtoken": (MOODLE_EXCEPTION, "Invalid token - token not found"),
+    "nopermissions": (
+        REQUIRED_CAPABILITY_EXCEPTION,
+        NO_PERMISSIONS_MESSAGE,
+    ),
+    "servicerequireslogin": (
+        MOODLE_EXCEPTION,
+        SERVICE_REQUIRES_LOGIN_MESSAGE,
+    ),
+    "codingerror": (
+        CODING_EXCEPTION,
+        CODING_ERROR_MESSAGE,
+    ),
+    "requireloginerror": (
+        REQUIRE_LOGIN_EXCEPTION,
+        "Course or activity not accessible.",
+    ),
+    "invalidparameter": (INVALID_PARAMETER_EXCEPTION, INVALID_PARAMETER_MESSAGE),
+    "accessexception": (ACCESS_EXCEPTION, "Access control exception"),
+    "sitemaintenance": (
+        MOODLE_EXCEPTION,
+        "The site is undergoing maintenance and is currently not available",
+    ),
+}
+
+
+def error_for_code(
+    errorcode: str,
+    exception: str | None = None,
+    message: str | None = None,
+    debuginfo: str | None = None,
+) -> MoodleError:
+    """Return an error with a code, filling in Moodle's class and message.
+
+    Raises:
+        ValueError: If the code has no known message and none is given.
+    """
+    known_exception, known_message = KNOWN_ERRORS.get(errorcode, (None, None))
+    if message is None and known_message is None:
+        msg = (
+            f"Error code '{errorcode}' has no known message: give 'message', or use "
+            f"one of {sorted(KNOWN_ERRORS)}"
+        )
+        raise ValueError(msg)
+    return MoodleError(
+        exception or known_exception or MOODLE_EXCEPTION,
+        errorcode,
+        t.cast("str", message or known_message),
+        debuginfo=debuginfo,
     )

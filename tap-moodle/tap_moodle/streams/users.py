@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import collections
-import itertools
 import re
 import typing as t
 
@@ -26,6 +25,10 @@ USERS_BY_FIELD = "core_user_get_users_by_field"
 DELETED_EMAIL = re.compile(r"^[0-9a-f]{32}$")
 
 
+# PHP ignores request fields beyond max_input_vars, 1000 by default, so a call
+# sends at most this many ids.
+MAX_IDS_PER_CALL = 900
+
 NAME_VALUE = th.ObjectType(
     th.Property("name", th.StringType),
     th.Property("value", th.StringType),
@@ -39,7 +42,7 @@ class UsersStream(MoodleStream):
 
     * ``id_batches`` (default) asks ``core_user_get_users_by_field`` for ids 1 to
       N, then N+1 to 2N, and so on, until ``users_max_id_gap`` ids in a row
-      return nobody. Empty batches are cheap for the server.
+      return nobody.
       Each answer is bounded, so a site with many users is never asked for all
       of them at once. Deleted accounts, which this function returns with a
       mangled e-mail address, are left out.
@@ -148,28 +151,44 @@ class UsersStream(MoodleStream):
         return t.cast("list[dict[str, t.Any]]", self.client.call(ALL_USERS, criteria)["users"])
 
     def _users_by_id(self) -> Iterable[dict[str, t.Any]]:
-        """Yield users batch by batch, with up to max_concurrency batches in flight."""
-        size = max(1, int(self.config.get("users_batch_size", 500)))
-        gap = max(1, int(self.config.get("users_max_id_gap", 10_000)))
-        empty_batches_to_stop = -(-gap // size)
-        starts = itertools.count(1, size)
-        in_flight = collections.deque(
-            self._submit_batch(next(starts), size)
-            for _ in range(self.moodle.max_concurrency)
-        )
-        empty_in_a_row = 0
-        while in_flight:
-            batch = in_flight.popleft().result()
-            empty_in_a_row = 0 if batch else empty_in_a_row + 1
-            if empty_in_a_row >= empty_batches_to_stop:
-                for future in in_flight:
-                    future.cancel()
-                return
-            in_flight.append(self._submit_batch(next(starts), size))
-            yield from (user for user in batch if not is_deleted(user))
+        """Yield users in windows of id batches, then probe the gap after the last.
 
-    def _submit_batch(self, first: int, size: int) -> Future[list[dict[str, t.Any]]]:
-        params = {"field": "id", "values": list(range(first, first + size))}
+        Windows start at one batch and double up to max_concurrency batches in
+        flight, so a small site costs few calls. When a window ends with an
+        empty batch, one call asks for the next users_max_id_gap ids at once:
+        an empty answer ends the list, and any account found resumes the
+        batches after it.
+        """
+        size = max(1, int(self.config.get("users_batch_size", 500)))
+        gap = max(1, int(self.config.get("users_max_id_gap", 2_000)))
+        first, width = 1, 1
+        while True:
+            starts = [first + index * size for index in range(width)]
+            futures = [self._submit_ids(list(range(s, s + size))) for s in starts]
+            batches = [future.result() for future in futures]
+            for batch in batches:
+                yield from (user for user in batch if not is_deleted(user))
+            first += width * size
+            width = min(2 * width, self.moodle.max_concurrency)
+            if batches[-1]:
+                continue
+            found = self._probe(first, gap)
+            if not found:
+                return
+            yield from (user for user in found if not is_deleted(user))
+            first = max(user["id"] for user in found) + 1
+
+    def _probe(self, first: int, count: int) -> list[dict[str, t.Any]]:
+        """Return the accounts with ids first to first + count - 1."""
+        chunks = [
+            list(range(start, min(start + MAX_IDS_PER_CALL, first + count)))
+            for start in range(first, first + count, MAX_IDS_PER_CALL)
+        ]
+        futures = [self._submit_ids(chunk) for chunk in chunks]
+        return [user for future in futures for user in future.result()]
+
+    def _submit_ids(self, ids: list[int]) -> Future[list[dict[str, t.Any]]]:
+        params = {"field": "id", "values": ids}
         return self.moodle.executor.submit(self.client.call, USERS_BY_FIELD, params)
 
 

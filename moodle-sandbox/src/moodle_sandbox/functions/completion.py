@@ -38,7 +38,7 @@ def get_course_completion_status(
     site = ctx.site
     if not course.enablecompletion:
         raise errors.cannot_view_report()
-    if user.id not in site.tracked_user_ids(course.id):
+    if not site.is_tracked(course.id, user.id):
         if user.id == ctx.userid:
             raise errors.not_enrolled_self()
         raise errors.user_not_enrolled()
@@ -97,7 +97,7 @@ def get_activities_completion_status(
     """
     course = ctx.course_or_error(params["courseid"])
     user = ctx.user_or_error(params["userid"])
-    tracked = user.id in ctx.site.tracked_user_ids(course.id)
+    tracked = ctx.site.is_tracked(course.id, user.id)
     statuses = []
     for module in tracked_modules(ctx, course):
         data = completion_data(ctx, module, user.id, tracked=tracked)

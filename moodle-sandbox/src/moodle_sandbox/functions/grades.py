@@ -79,8 +79,8 @@ def _active_user(ctx: CallContext, userid: int) -> User:
 def _user_grades(ctx: CallContext, course: Course, user: User) -> dict[str, t.Any]:
     site = ctx.site
     has_subcategory = any(
-        category.courseid == course.id and category.parentid is not None
-        for category in site.grade_categories
+        category.parentid is not None
+        for category in site.course_grade_categories(course.id)
     )
     return {
         "courseid": course.id,

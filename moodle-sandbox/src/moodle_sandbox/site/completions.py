@@ -38,9 +38,8 @@ def add_completion(builder: Builder) -> None:
             continue
         tracked_modules = [
             module
-            for module in builder.modules
-            if module.courseid == course.id
-            and module.completion != COMPLETION_TRACKING_NONE
+            for module in builder.course_modules(course.id)
+            if module.completion != COMPLETION_TRACKING_NONE
         ]
         criteria = _add_criteria(builder, course, tracked_modules)
         students = active_students(builder, course.id)

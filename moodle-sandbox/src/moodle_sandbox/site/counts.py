@@ -14,6 +14,7 @@ from moodle_sandbox.site.gradebook import user_report
 from moodle_sandbox.site.model import ROLE_STUDENT
 
 if t.TYPE_CHECKING:
+    from moodle_sandbox.site.model import User
     from moodle_sandbox.site.site import Site
 
 
@@ -67,6 +68,77 @@ def expected_counts(site: Site) -> dict[str, int]:
             len(tracked[course.id]) for course in courses if course.enablecompletion
         ),
         "groups": sum(len(site.course_groups(course.id)) for course in courses),
+    }
+
+
+DEFAULT_USERS_BATCH_SIZE = 500
+DEFAULT_ENROLLED_USERS_PAGE_SIZE = 1000
+
+
+def minimum_calls(
+    site: Site,
+    users_batch_size: int = DEFAULT_USERS_BATCH_SIZE,
+    enrolled_users_page_size: int = DEFAULT_ENROLLED_USERS_PAGE_SIZE,
+) -> dict[str, int]:
+    """Return the fewest calls per wsfunction that a full extraction needs.
+
+    The count assumes a tap that reads users in id batches and pages through
+    each course's participants, as tap-moodle does with its default settings,
+    and that never repeats a call:
+
+    * ``core_webservice_get_site_info``, ``core_course_get_categories`` and
+      ``core_course_get_courses_by_field``: 1 each, because one call returns
+      everything.
+    * ``core_user_get_users_by_field``: ``ceil(max user id / users_batch_size)``
+      batches of ids 1 to the highest id, deleted accounts included. A tap that
+      stops after a run of empty batches makes that many calls more.
+    * ``core_enrol_get_enrolled_users``: per non-site course,
+      ``floor(participants / page size) + 1``. The API returns no total, so
+      only a short page ends the list, and a course whose participants fill
+      every page needs one more, empty, page. With a page size above every
+      course's participant count this is one call per course.
+    * ``core_enrol_get_course_enrolment_methods`` and
+      ``gradereport_user_get_grade_items`` (with ``userid`` 0): 1 per non-site
+      course.
+    * ``core_completion_get_course_completion_status``: 1 per tracked user of
+      each course with completion on.
+
+    Participants are the users ``core_enrol_get_enrolled_users`` lists: enrolled
+    users whose account is not deleted.
+
+    Raises:
+        ValueError: If a batch or page size is below 1.
+    """
+    if users_batch_size < 1 or enrolled_users_page_size < 1:
+        msg = (
+            f"Batch and page sizes must be at least 1, got users_batch_size "
+            f"{users_batch_size} and enrolled_users_page_size "
+            f"{enrolled_users_page_size}"
+        )
+        raise ValueError(msg)
+    courses = site.non_site_courses()
+    max_userid = max((user.id for user in site.users), default=0)
+    pages = 0
+    for course in courses:
+        participants = [
+            userid
+            for userid in site.enrolled_user_ids(course.id)
+            if not t.cast("User", site.user(userid)).deleted
+        ]
+        pages += len(participants) // enrolled_users_page_size + 1
+    return {
+        "core_webservice_get_site_info": 1,
+        "core_course_get_categories": 1,
+        "core_course_get_courses_by_field": 1,
+        "core_user_get_users_by_field": -(-max_userid // users_batch_size),
+        "core_enrol_get_enrolled_users": pages,
+        "core_enrol_get_course_enrolment_methods": len(courses),
+        "gradereport_user_get_grade_items": len(courses),
+        "core_completion_get_course_completion_status": sum(
+            len(site.tracked_user_ids(course.id))
+            for course in courses
+            if course.enablecompletion
+        ),
     }
 
 

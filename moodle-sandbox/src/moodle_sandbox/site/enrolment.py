@@ -12,7 +12,6 @@ from moodle_sandbox.site.model import (
     ROLE_TEACHER,
     Course,
     Group,
-    RoleAssignment,
     UserEnrolment,
 )
 
@@ -50,7 +49,7 @@ def add_enrolments(builder: Builder) -> None:
 
     inactive = _pick_inactive_students(rosters, flagship.id)
     for courseid, roster in rosters.items():
-        course = _course(builder, courseid)
+        course = builder.course(courseid)
         for userid in roster:
             suspended = userid == inactive[0]
             ended = userid == inactive[1]
@@ -77,8 +76,12 @@ def add_enrolments(builder: Builder) -> None:
     _enrol(builder, weekly, editing, "manual", ROLE_TEACHER)
     _enrol(builder, weekly, rosters[weekly.id][0], "self", ROLE_STUDENT)
     _enrol(builder, hidden, editing, "manual", ROLE_EDITINGTEACHER)
+    extra_teachers = builder.people["extra_teachers"]
     for index, course in enumerate(generics):
-        teacher = generic_teacher if index % 2 == 0 else editing
+        if extra_teachers:
+            teacher = extra_teachers[index % len(extra_teachers)]
+        else:
+            teacher = generic_teacher if index % 2 == 0 else editing
         _enrol(builder, course, teacher, "manual", ROLE_EDITINGTEACHER)
 
     _add_course_access(builder)
@@ -127,10 +130,6 @@ def _pick_inactive_students(
     return candidates[-1], candidates[-2]
 
 
-def _course(builder: Builder, courseid: int) -> Course:
-    return next(course for course in builder.courses if course.id == courseid)
-
-
 def _enrol(  # noqa: PLR0913
     builder: Builder,
     course: Course,
@@ -141,11 +140,7 @@ def _enrol(  # noqa: PLR0913
     suspended: bool = False,
     ended: bool = False,
 ) -> None:
-    instance = next(
-        instance
-        for instance in builder.enrol_instances
-        if instance.courseid == course.id and instance.enrol == method
-    )
+    instance = builder.enrol_instance(course.id, method)
     timestart = course.startdate - 7 * DAY
     builder.user_enrolments.append(
         UserEnrolment(
@@ -162,9 +157,7 @@ def _enrol(  # noqa: PLR0913
 
 
 def _assign(builder: Builder, courseid: int, userid: int, roleid: int) -> None:
-    assignment = RoleAssignment(courseid, userid, roleid)
-    if assignment not in builder.role_assignments:
-        builder.role_assignments.append(assignment)
+    builder.assign_role(courseid, userid, roleid)
 
 
 def _add_course_access(builder: Builder) -> None:

@@ -119,8 +119,8 @@ class _Calculator:
         children = [item for item in self.items if item.categoryid == categoryid]
         children.extend(
             self.totals[sub.id]
-            for sub in self.site.grade_categories
-            if sub.parentid == categoryid and sub.id in self.totals
+            for sub in self.site.child_grade_categories(t.cast("int", categoryid))
+            if sub.id in self.totals
         )
         return children
 

@@ -80,10 +80,8 @@ def active_students(builder: Builder, courseid: int) -> list[int]:
     """
     active = {
         enrolment.userid
-        for enrolment in builder.user_enrolments
-        if enrolment.courseid == courseid
-        and not enrolment.suspended
-        and enrolment.timeend == 0
+        for enrolment in builder.course_enrolments(courseid)
+        if not enrolment.suspended and enrolment.timeend == 0
     }
     return [userid for userid in builder.course_students(courseid) if userid in active]
 
@@ -108,7 +106,7 @@ def _pick_grade_landmarks(builder: Builder) -> None:
 
 
 def _item_plans(builder: Builder, course: Course, kind: str) -> list[ItemPlan]:
-    modules = {m.name: m for m in builder.modules if m.courseid == course.id}
+    modules = {m.name: m for m in builder.course_modules(course.id)}
     if kind == "flagship":
         return [
             ItemPlan(

@@ -2,7 +2,8 @@
 
 Field names follow the Moodle database columns. Times are Unix seconds, with 0
 meaning "never" where Moodle stores 0. Names are stored raw: the wsfunctions
-escape them the way Moodle's ``format_string`` does.
+escape them the way Moodle's ``format_string`` does. The classes use slots
+because a site of size L contains millions of records.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ CRITERIA_TYPE_SELF = 1
 CRITERIA_TYPE_ACTIVITY = 4
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Role:
     """A role (``role``)."""
 
@@ -33,7 +34,7 @@ class Role:
     shortname: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Category:
     """A course category (``course_categories``)."""
 
@@ -49,7 +50,7 @@ class Category:
     path: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CustomField:
     """A user profile field value (``user_info_data`` with its field)."""
 
@@ -58,7 +59,7 @@ class CustomField:
     value: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class User:
     """A user account (``user``). Empty strings mean an unset optional field."""
 
@@ -103,7 +104,7 @@ class User:
         return self.email
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Course:
     """A course (``course``); the site course has id 1 and format ``site``."""
 
@@ -127,7 +128,7 @@ class Course:
     numsections: int = 4
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EnrolInstance:
     """An enrolment method of a course (``enrol``)."""
 
@@ -140,7 +141,7 @@ class EnrolInstance:
     roleid: int = ROLE_STUDENT
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UserEnrolment:
     """A user's enrolment through one method (``user_enrolments``)."""
 
@@ -153,7 +154,7 @@ class UserEnrolment:
     timeend: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RoleAssignment:
     """A role held in a course's context (``role_assignments``)."""
 
@@ -162,7 +163,7 @@ class RoleAssignment:
     roleid: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Group:
     """A course group with its members (``groups``, ``groups_members``)."""
 
@@ -175,7 +176,7 @@ class Group:
     member_ids: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Section:
     """A course section (``course_sections``); an empty name means the default."""
 
@@ -185,7 +186,7 @@ class Section:
     name: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Module:
     """An activity in a course (``course_modules`` with its instance record).
 
@@ -207,7 +208,7 @@ class Module:
     settings: dict[str, int | str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GradeCategory:
     """A grade category (``grade_categories``); the top one has no parent."""
 
@@ -218,7 +219,7 @@ class GradeCategory:
     depth: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GradeItem:
     """A grade item (``grade_items``) of type mod, manual, category or course.
 
@@ -248,7 +249,7 @@ class GradeItem:
         return self.itemtype in {"category", "course"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Grade:
     """A user's grade for one item (``grade_grades``).
 
@@ -265,7 +266,7 @@ class Grade:
     feedback: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CompletionCriterion:
     """A course completion criterion (``course_completion_criteria``)."""
 
@@ -275,7 +276,7 @@ class CompletionCriterion:
     cmid: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CriterionCompletion:
     """A user's completion of one criterion (``course_completion_crit_compl``)."""
 
@@ -284,7 +285,7 @@ class CriterionCompletion:
     timecompleted: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ActivityCompletion:
     """A user's completion state of one activity (``course_modules_completion``).
 

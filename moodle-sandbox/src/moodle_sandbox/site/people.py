@@ -1,7 +1,8 @@
 """Generator step: user accounts.
 
-Ids follow creation order as in Moodle: guest (1), admin (2), students, teachers,
-then the special accounts (suspended, deleted, no-login, self-registered).
+Ids follow creation order as in Moodle: guest (1), admin (2), students, teachers
+(the four with a fixed role, then the preset's extra ones), then the special
+accounts (suspended, deleted, no-login, self-registered).
 """
 
 from __future__ import annotations
@@ -33,15 +34,17 @@ def add_users(builder: Builder) -> None:
     total = builder.pick_count(builder.preset.users)
     builder.users.append(_guest())
     builder.users.append(_admin(builder.anchor))
-    usernames: set[str] = {"guest", "admin"}
-    for number in range(1, total - FIXED_ACCOUNTS + 1):
+    usernames = _Usernames({"guest", "admin"})
+    extra_teachers = builder.preset.extra_teachers
+    for number in range(1, total - FIXED_ACCOUNTS - extra_teachers + 1):
         user = _student(builder, number, usernames)
         builder.users.append(user)
         builder.people["students"].append(user.id)
-    for number in range(1, TEACHER_COUNT + 1):
+    for number in range(1, TEACHER_COUNT + extra_teachers + 1):
         user = _teacher(builder, number, usernames)
         builder.users.append(user)
-        builder.people["teachers"].append(user.id)
+        role = "teachers" if number <= TEACHER_COUNT else "extra_teachers"
+        builder.people[role].append(user.id)
     _add_special_accounts(builder)
 
 
@@ -70,12 +73,12 @@ def _admin(anchor: int) -> User:
     )
 
 
-def _student(builder: Builder, number: int, usernames: set[str]) -> User:
+def _student(builder: Builder, number: int, usernames: _Usernames) -> User:
     rng = builder.rng
     family = _pick_family(builder)
     firstname, first_stem = rng.choice(family.firstnames)
     lastname, last_stem = rng.choice(family.lastnames)
-    username = _unique_username(f"{first_stem}.{last_stem}", usernames)
+    username = usernames.claim(f"{first_stem}.{last_stem}")
     fields: dict[str, t.Any] = {}
     if rng.random() < IDNUMBER_SHARE:
         fields["idnumber"] = f"S-{number:04d}"
@@ -104,12 +107,12 @@ def _student(builder: Builder, number: int, usernames: set[str]) -> User:
     )
 
 
-def _teacher(builder: Builder, number: int, usernames: set[str]) -> User:
+def _teacher(builder: Builder, number: int, usernames: _Usernames) -> User:
     rng = builder.rng
     family = _pick_family(builder)
     firstname, first_stem = rng.choice(family.firstnames)
     lastname, last_stem = rng.choice(family.lastnames)
-    username = _unique_username(f"teacher.{first_stem}.{last_stem}", usernames)
+    username = usernames.claim(f"teacher.{first_stem}.{last_stem}")
     return User(
         id=len(builder.users) + 1,
         username=username,
@@ -175,11 +178,24 @@ def _pick_family(builder: Builder) -> NameFamily:
     return builder.rng.choices(NAME_FAMILIES, weights=weights)[0]
 
 
-def _unique_username(stem: str, usernames: set[str]) -> str:
-    username = stem
-    suffix = 2
-    while username in usernames:
-        username = f"{stem}{suffix}"
-        suffix += 1
-    usernames.add(username)
-    return username
+class _Usernames:
+    """Usernames taken so far, and the next numeric suffix to try for each stem.
+
+    Remembering the suffix keeps a large site's build linear: without it, the
+    n-th user with a common name would try n-1 taken usernames first.
+    """
+
+    def __init__(self, taken: set[str]) -> None:
+        self.taken = set(taken)
+        self.next_suffix: dict[str, int] = {}
+
+    def claim(self, stem: str) -> str:
+        """Return ``stem``, or ``stem`` with the lowest free suffix from 2 on."""
+        username = stem
+        suffix = self.next_suffix.get(stem, 2)
+        while username in self.taken:
+            username = f"{stem}{suffix}"
+            suffix += 1
+        self.next_suffix[stem] = suffix
+        self.taken.add(username)
+        return username

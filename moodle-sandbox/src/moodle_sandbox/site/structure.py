@@ -14,8 +14,6 @@ if t.TYPE_CHECKING:
 
 CATEGORY_SORT_STEP = 10_000
 SELF_ENROLMENT_KEY = "sandbox-key"
-# Chance that the first generic course has completion tracking on.
-GENERIC_COMPLETION_CHANCE = 0.5
 GENERIC_SUMMARY = f"<p>{names.LOREM}</p>"
 
 
@@ -105,7 +103,7 @@ def add_courses(builder: Builder) -> None:
     generic_count = builder.pick_count(builder.preset.generic_courses)
     generic_categories = [1, 3, 2, *range(6, len(builder.categories) + 1)]
     for index, (shortname, fullname) in enumerate(
-        rng.sample(names.GENERIC_COURSES, generic_count)
+        _generic_course_names(builder, generic_count)
     ):
         start = anchor - rng.randint(20, 90) * DAY
         _add_course(
@@ -116,7 +114,7 @@ def add_courses(builder: Builder) -> None:
             category=generic_categories[index % len(generic_categories)],
             startdate=start,
             enddate=0 if index % 2 == 0 else start + 150 * DAY,
-            enablecompletion=index == 0 and rng.random() < GENERIC_COMPLETION_CHANCE,
+            enablecompletion=_roll_completion(builder, index),
             numsections=2,
         )
     shortname, fullname = rng.choice(names.EMPTY_COURSES)
@@ -142,6 +140,37 @@ def add_courses(builder: Builder) -> None:
         enddate=anchor - 4 * 365 * DAY,
         numsections=1,
     )
+
+
+def _generic_course_names(builder: Builder, count: int) -> list[tuple[str, str]]:
+    """Return (shortname, fullname) pairs for the generic courses.
+
+    The first ones come from the name pool in random order. Beyond the pool,
+    each name repeats a pool name with a numbered section, because Moodle
+    requires unique short names.
+    """
+    pool = names.GENERIC_COURSES
+    picked = builder.rng.sample(pool, min(count, len(pool)))
+    numbered = []
+    for number in range(len(picked) + 1, count + 1):
+        shortname, fullname = picked[number % len(picked)]
+        numbered.append((f"{shortname}-{number:04d}", f"{fullname} ({number})"))
+    return picked + numbered
+
+
+def _roll_completion(builder: Builder, index: int) -> bool:
+    """Decide whether the generic course at ``index`` has completion tracking on.
+
+    The random source is only used for a chance above 0, so that a preset
+    without completion on later courses draws the same numbers as before.
+    """
+    preset = builder.preset
+    chance = (
+        preset.first_generic_completion_chance
+        if index == 0
+        else preset.generic_completion_chance
+    )
+    return chance > 0 and builder.rng.random() < chance
 
 
 def _add_site_course(builder: Builder) -> None:
