@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
@@ -64,6 +65,34 @@ class SandboxProcess:
         if self._process is not None:
             self._process.terminate()
             self._process.wait(timeout=10)
+
+    def control(self, method: str, path: str, body: object = None) -> t.Any:  # noqa: ANN401
+        """Call one of the sandbox's control endpoints under ``/_sandbox/``."""
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(  # noqa: S310 - loopback URL of our child
+            f"{self.url}/_sandbox/{path}",
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            return json.loads(response.read() or b"null")
+
+    def add_faults(self, rules: list[dict[str, t.Any]]) -> None:
+        """Add fault rules, in the sandbox's rule format."""
+        self.control("POST", "faults", {"rules": rules})
+
+    def clear_faults(self) -> None:
+        """Remove every fault rule."""
+        self.control("DELETE", "faults")
+
+    def mutate(self, mutations: list[dict[str, t.Any]]) -> None:
+        """Change the site: delete users, enrolments, courses or grade items."""
+        self.control("POST", "mutations", {"mutations": mutations})
+
+    def stats(self) -> dict[str, t.Any]:
+        """Return the sandbox's counters: calls, faults, modelled seconds."""
+        return t.cast("dict[str, t.Any]", self.control("GET", "stats"))
 
     def _wait_until_ready(self) -> None:
         deadline = time.monotonic() + READY_TIMEOUT_SECONDS

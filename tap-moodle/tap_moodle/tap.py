@@ -48,6 +48,10 @@ def instance_from_url(base_url: str) -> str:
     return f"{host}{port}{parts.path.rstrip('/')}"
 
 
+# A number, or its decimal text: Meltano 4.4 fails to write a setting of kind
+# decimal set from an environment variable, so Meltano passes these as strings.
+DECIMAL = th.CustomType({"type": ["number", "string"], "pattern": r"^\s*\d+(\.\d+)?\s*$"})
+
 # The tap's own settings; the SDK adds its built-in ones to config_jsonschema.
 SETTINGS = th.PropertiesList(
     th.Property(
@@ -80,7 +84,7 @@ SETTINGS = th.PropertiesList(
     ),
     th.Property(
         "request_timeout",
-        th.NumberType,
+        DECIMAL,
         default=300,
         description=(
             "Seconds to wait for the server to connect or to send data before "
@@ -99,7 +103,7 @@ SETTINGS = th.PropertiesList(
     ),
     th.Property(
         "backoff_base",
-        th.NumberType,
+        DECIMAL,
         default=1.0,
         description="Seconds to wait before the first retry; each retry doubles it.",
     ),
@@ -115,7 +119,7 @@ SETTINGS = th.PropertiesList(
     ),
     th.Property(
         "requests_per_second",
-        th.NumberType,
+        DECIMAL,
         description=(
             "Upper limit of requests started per second, across all threads. "
             "No limit when unset."
@@ -161,7 +165,7 @@ SETTINGS = th.PropertiesList(
     ),
     th.Property(
         "changes_lookback_hours",
-        th.NumberType,
+        DECIMAL,
         default=24,
         description=(
             "Hours before the last sync's start from which course visits "
@@ -171,7 +175,7 @@ SETTINGS = th.PropertiesList(
     ),
     th.Property(
         "full_sync_days",
-        th.NumberType,
+        DECIMAL,
         default=7,
         description=(
             "Days after which a sync reads every course again, whatever "
