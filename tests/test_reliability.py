@@ -160,6 +160,7 @@ RETRIED_FAULTS = {
     "reset connection": {"wsfunction": GRADE_REPORT, "fault": "reset", "first": 2},
     "hanging connection": {"wsfunction": ENROLLED_USERS, "fault": "hang", "seconds": 10, "first": 1},
     "random server errors": {"fault": "http_error", "status": 503, "probability": 0.05, "seed": 3},
+    "latency spike": {"wsfunction": GRADE_REPORT, "fault": "latency", "seconds": 2, "first": 2},
 }
 
 # Faults that stop a run; the rerun after the site recovers completes it.
@@ -198,6 +199,60 @@ def test_failed_run_then_rerun_equals_clean(
     assert failed.returncode != 0
     assert SITE_ONE_TOKEN not in failed.stdout + failed.stderr
     assert_same_warehouse(warehouse_snapshot(warehouse), clean_snapshot)
+
+
+def test_skipped_course_is_read_again(
+    meltano: Meltano, site_one, warehouse, clean_snapshot
+):
+    meltano.use_site(1, site_one, "site-a")
+    course = 3
+    site_one.add_faults(
+        [
+            {
+                "wsfunction": GRADE_REPORT,
+                "courseid": course,
+                "fault": "moodle_error",
+                "errorcode": "nopermissions",
+            }
+        ]
+    )
+
+    first = meltano.run(*EXTRACT_LOAD)
+    skipped = query(
+        warehouse,
+        "select count(*) from moodle_raw.grades where instance = 'site-a' "
+        "and courseid = %s",
+        course,
+    )[0][0]
+    site_one.clear_faults()
+    # An incremental run: the course failed last time, so it is read again
+    # although nothing in it changed.
+    meltano.run(*EXTRACT_LOAD)
+
+    assert "Partitions skipped after errors that concern only them: 1" in first.stderr
+    assert "errorcode 'nopermissions'" in first.stderr
+    assert skipped == 0
+    assert_same_warehouse(warehouse_snapshot(warehouse), clean_snapshot)
+
+
+def test_partition_errors_fail_when_asked(meltano: Meltano, site_one):
+    meltano.use_site(1, site_one, "site-a")
+    meltano.env["TAP_MOODLE_1_PARTITION_ERRORS"] = "fail"
+    site_one.add_faults(
+        [
+            {
+                "wsfunction": GRADE_REPORT,
+                "courseid": 3,
+                "fault": "moodle_error",
+                "errorcode": "nopermissions",
+            }
+        ]
+    )
+
+    result = run_allowing_failure(meltano, *EXTRACT_LOAD)
+
+    assert result.returncode != 0
+    assert "partition_errors is 'fail'" in result.stdout + result.stderr
 
 
 def wait_for_fault(sandbox: SandboxProcess, timeout: float = 120) -> None:

@@ -104,7 +104,7 @@ class PartitionFailures:
         for failure in failures:
             groups[failure.stream, failure.errorcode].append(failure)
         self.logger.warning(
-            "%d partitions were skipped after errors that concern only them:",
+            "Partitions skipped after errors that concern only them: %d",
             len(failures),
         )
         for (stream, errorcode), group in sorted(groups.items()):

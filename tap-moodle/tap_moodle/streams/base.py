@@ -120,12 +120,11 @@ class CourseStream(MoodleStream):
         if context is None:
             msg = f"Stream '{self.name}' must be synced per course."
             raise ValueError(msg)
-        if not self.includes(context):
-            return
         courseid = int(context["courseid"])
         self.progress.total = self.moodle.course_partitions
         try:
-            yield from self.get_course_records(courseid)
+            if self.includes(context):
+                yield from self.get_course_records(courseid)
         except MoodleWebServiceError as error:
             if not error.concerns_partition:
                 raise
