@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import subprocess
 import typing as t
 from pathlib import Path
@@ -34,7 +35,9 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Connection]:
 @pytest.fixture
 def warehouse(postgres: Connection, request: pytest.FixtureRequest) -> Connection:
     """A fresh, empty database for one test."""
-    name = "test_" + request.node.name.lower().replace("[", "_").rstrip("]")[:50]
+    # dbt rejects database names with spaces, and PostgreSQL cuts names at 63.
+    node = re.sub(r"[^a-z0-9]+", "_", request.node.name.lower()).strip("_")
+    name = "test_" + node[:50].rstrip("_")
     admin = dataclasses.replace(postgres, database="postgres")
     with psycopg.connect(**_connect_args(admin), autocommit=True) as db:
         db.execute(f'drop database if exists "{name}"')

@@ -24,17 +24,22 @@ if t.TYPE_CHECKING:
 pytestmark = pytest.mark.e2e
 
 EXTRACT_LOAD = ("run", "tap-moodle-1", "target-postgres")
+MAIN_JOB = (*EXTRACT_LOAD, "dbt:run")
 GRADE_REPORT = "gradereport_user_get_grade_items"
 ENROLLED_USERS = "core_enrol_get_enrolled_users"
 # stream_syncs records when each sync finished, which differs from run to run.
-COMPARED_TABLES_EXCLUDE = ("stream_syncs",)
+COMPARED_TABLES_EXCLUDE = ("stream_syncs", "stg_moodle__stream_syncs")
+# Columns that hold the time of the load or of the model build.
+RUN_TIME_COLUMNS = ("loaded_at", "calculated_at")
+LAYERS = ("moodle_raw", "moodle_stg", "moodle_mart")
 
 
-def raw_tables(warehouse: Connection) -> list[str]:
+def layer_tables(warehouse: Connection, schema: str) -> list[str]:
     rows = query(
         warehouse,
         "select table_name from information_schema.tables "
-        "where table_schema = 'moodle_raw' order by 1",
+        "where table_schema = %s order by 1",
+        schema,
     )
     return [name for (name,) in rows if name not in COMPARED_TABLES_EXCLUDE]
 
@@ -51,6 +56,7 @@ def table_rows(warehouse: Connection, schema: str, table: str) -> list[tuple]:
             schema,
             table,
         )
+        if name not in RUN_TIME_COLUMNS
     ]
     select = ", ".join(f'"{name}"::text' for name in columns)
     return sorted(
@@ -71,12 +77,14 @@ def without_port(row: tuple) -> tuple:
 
 
 def warehouse_snapshot(warehouse: Connection) -> dict[str, list[tuple]]:
+    """Every row of every table and view of the three layers, by name."""
     return {
-        table: sorted(
-            (without_port(row) for row in table_rows(warehouse, "moodle_raw", table)),
+        f"{schema}.{table}": sorted(
+            (without_port(row) for row in table_rows(warehouse, schema, table)),
             key=repr,
         )
-        for table in raw_tables(warehouse)
+        for schema in LAYERS
+        for table in layer_tables(warehouse, schema)
     }
 
 
@@ -91,7 +99,7 @@ def assert_same_warehouse(loaded: dict, clean: dict) -> None:
 def clean_snapshot(
     postgres: Connection, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, list[tuple]]:
-    """The raw tables after one clean run of the main job's extract and load."""
+    """Every layer after one clean run of the main job."""
     from moodle_stack.sandbox import SandboxProcess
 
     warehouse = new_database(postgres, "test_reliability_clean")
@@ -99,7 +107,7 @@ def clean_snapshot(
     meltano = Meltano(meltano_env(warehouse, workdir))
     with SandboxProcess(seed=1, token=SITE_ONE_TOKEN, anchor=ANCHOR) as sandbox:
         meltano.use_site(1, sandbox, "site-a")
-        meltano.run(*EXTRACT_LOAD)
+        meltano.run(*MAIN_JOB)
     return warehouse_snapshot(warehouse)
 
 
@@ -179,7 +187,7 @@ def test_retried_fault_leaves_clean_warehouse(
     fast_retries.use_site(1, site_one, "site-a")
     site_one.add_faults([rule])
 
-    fast_retries.run(*EXTRACT_LOAD)
+    fast_retries.run(*MAIN_JOB)
 
     assert sum(site_one.stats()["faults"].values()) > 0
     assert_same_warehouse(warehouse_snapshot(warehouse), clean_snapshot)
@@ -192,9 +200,9 @@ def test_failed_run_then_rerun_equals_clean(
     fast_retries.use_site(1, site_one, "site-a")
     site_one.add_faults([rule])
 
-    failed = run_allowing_failure(fast_retries, *EXTRACT_LOAD)
+    failed = run_allowing_failure(fast_retries, *MAIN_JOB)
     site_one.clear_faults()
-    fast_retries.run(*EXTRACT_LOAD)
+    fast_retries.run(*MAIN_JOB)
 
     assert failed.returncode != 0
     assert SITE_ONE_TOKEN not in failed.stdout + failed.stderr
@@ -217,7 +225,7 @@ def test_skipped_course_is_read_again(
         ]
     )
 
-    first = meltano.run(*EXTRACT_LOAD)
+    first = meltano.run(*MAIN_JOB)
     skipped = query(
         warehouse,
         "select count(*) from moodle_raw.grades where instance = 'site-a' "
@@ -227,7 +235,7 @@ def test_skipped_course_is_read_again(
     site_one.clear_faults()
     # An incremental run: the course failed last time, so it is read again
     # although nothing in it changed.
-    meltano.run(*EXTRACT_LOAD)
+    meltano.run(*MAIN_JOB)
 
     output = first.stdout + first.stderr
     # grade_items and grades share the failed answer, so each skips the course.
@@ -290,7 +298,7 @@ def test_killed_run_then_rerun_equals_clean(
 
     # Meltano keeps the killed run's job marked as running until its heartbeat
     # is 5 minutes old; --force starts the rerun at once.
-    meltano.run("run", "--force", *EXTRACT_LOAD[1:])
+    meltano.run("run", "--force", *MAIN_JOB[1:])
 
     assert_same_warehouse(warehouse_snapshot(warehouse), clean_snapshot)
 
