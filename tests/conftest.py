@@ -32,17 +32,21 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Connection]:
     server.stop()
 
 
-@pytest.fixture
-def warehouse(postgres: Connection, request: pytest.FixtureRequest) -> Connection:
-    """A fresh, empty database for one test."""
-    # dbt rejects database names with spaces, and PostgreSQL cuts names at 63.
-    node = re.sub(r"[^a-z0-9]+", "_", request.node.name.lower()).strip("_")
-    name = "test_" + node[:50].rstrip("_")
+def new_database(postgres: Connection, name: str) -> Connection:
+    """Create an empty database on the server, dropping any of that name."""
     admin = dataclasses.replace(postgres, database="postgres")
     with psycopg.connect(**_connect_args(admin), autocommit=True) as db:
         db.execute(f'drop database if exists "{name}"')
         db.execute(f'create database "{name}"')
     return dataclasses.replace(postgres, database=name)
+
+
+@pytest.fixture
+def warehouse(postgres: Connection, request: pytest.FixtureRequest) -> Connection:
+    """A fresh, empty database for one test."""
+    # dbt rejects database names with spaces, and PostgreSQL cuts names at 63.
+    node = re.sub(r"[^a-z0-9]+", "_", request.node.name.lower()).strip("_")
+    return new_database(postgres, "test_" + node[:50].rstrip("_"))
 
 
 # Shaped like real tokens (32 hex digits), so that a leak is easy to find.
@@ -84,7 +88,8 @@ class Meltano:
         self.env[prefix + "TOKEN"] = sandbox.token
         self.env[prefix + "INSTANCE"] = instance
 
-    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run meltano; with ``check``, fail the test unless it succeeds."""
         result = subprocess.run(  # noqa: S603
             [str(MELTANO), *args],
             cwd=ROOT,
@@ -94,26 +99,32 @@ class Meltano:
             timeout=MELTANO_TIMEOUT_SECONDS,
             check=False,
         )
-        assert result.returncode == 0, (
-            f"meltano {' '.join(args)} failed:\n{result.stderr[-6000:]}"
-        )
+        if check:
+            assert result.returncode == 0, (
+                f"meltano {' '.join(args)} failed:\n{result.stderr[-6000:]}"
+            )
         return result
 
 
-@pytest.fixture
-def meltano(warehouse: Connection, tmp_path: Path) -> Meltano:
-    """Meltano with the test's warehouse and its own system database (state)."""
+def meltano_env(warehouse: Connection, workdir: Path) -> dict[str, str]:
+    """Return an environment with the warehouse and a system database in workdir."""
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("TAP_MOODLE_", "WAREHOUSE_", "MELTANO_"))
     }
     env.update(warehouse.environment())
-    env["MELTANO_DATABASE_URI"] = f"sqlite:///{tmp_path / 'meltano.db'}"
+    env["MELTANO_DATABASE_URI"] = f"sqlite:///{workdir / 'meltano.db'}"
     env["MELTANO_SEND_ANONYMOUS_USAGE_STATS"] = "false"
-    env["DBT_TARGET_PATH"] = str(tmp_path / "dbt-target")
-    env["DBT_LOG_PATH"] = str(tmp_path / "dbt-logs")
-    return Meltano(env)
+    env["DBT_TARGET_PATH"] = str(workdir / "dbt-target")
+    env["DBT_LOG_PATH"] = str(workdir / "dbt-logs")
+    return env
+
+
+@pytest.fixture
+def meltano(warehouse: Connection, tmp_path: Path) -> Meltano:
+    """Meltano with the test's warehouse and its own system database (state)."""
+    return Meltano(meltano_env(warehouse, tmp_path))
 
 
 def _connect_args(connection: Connection) -> dict[str, t.Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 import signal
@@ -10,10 +9,18 @@ import subprocess
 import time
 import typing as t
 
-import psycopg
 import pytest
 
-from .conftest import ANCHOR, MELTANO, ROOT, SITE_ONE_TOKEN, Meltano, query
+from .conftest import (
+    ANCHOR,
+    MELTANO,
+    ROOT,
+    SITE_ONE_TOKEN,
+    Meltano,
+    meltano_env,
+    new_database,
+    query,
+)
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
@@ -111,47 +118,6 @@ def clean_snapshot(
     return warehouse_snapshot(warehouse)
 
 
-def new_database(postgres: Connection, name: str) -> Connection:
-    admin = dataclasses.replace(postgres, database="postgres")
-    with psycopg.connect(
-        host=admin.host,
-        port=admin.port,
-        user=admin.user,
-        password=admin.password,
-        dbname=admin.database,
-        autocommit=True,
-    ) as db:
-        db.execute(f'drop database if exists "{name}"')
-        db.execute(f'create database "{name}"')
-    return dataclasses.replace(postgres, database=name)
-
-
-def meltano_env(warehouse: Connection, workdir) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("TAP_MOODLE_", "WAREHOUSE_", "MELTANO_"))
-    }
-    env.update(warehouse.environment())
-    env["MELTANO_DATABASE_URI"] = f"sqlite:///{workdir / 'meltano.db'}"
-    env["MELTANO_SEND_ANONYMOUS_USAGE_STATS"] = "false"
-    env["DBT_TARGET_PATH"] = str(workdir / "dbt-target")
-    env["DBT_LOG_PATH"] = str(workdir / "dbt-logs")
-    return env
-
-
-def run_allowing_failure(meltano: Meltano, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603
-        [str(MELTANO), *args],
-        cwd=ROOT,
-        env=meltano.env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-
-
 @pytest.fixture
 def fast_retries(meltano: Meltano) -> Meltano:
     """Short retry waits and timeouts, so that faults cost seconds."""
@@ -200,7 +166,7 @@ def test_failed_run_then_rerun_equals_clean(
     fast_retries.use_site(1, site_one, "site-a")
     site_one.add_faults([rule])
 
-    failed = run_allowing_failure(fast_retries, *MAIN_JOB)
+    failed = fast_retries.run(*MAIN_JOB, check=False)
     site_one.clear_faults()
     fast_retries.run(*MAIN_JOB)
 
@@ -259,7 +225,7 @@ def test_partition_errors_fail_when_asked(meltano: Meltano, site_one):
         ]
     )
 
-    result = run_allowing_failure(meltano, *EXTRACT_LOAD)
+    result = meltano.run(*EXTRACT_LOAD, check=False)
 
     assert result.returncode != 0
     assert "partition_errors is 'fail'" in result.stdout + result.stderr

@@ -20,19 +20,6 @@ pytestmark = pytest.mark.e2e
 WRONG_TOKEN = "0123456789abcdef0123456789abcdef"  # noqa: S105 - a test value
 
 
-def run_at_debug(meltano: Meltano, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run meltano at debug log level without asserting that it succeeds."""
-    return subprocess.run(  # noqa: S603
-        [str(MELTANO), "--log-level=debug", *args],
-        cwd=ROOT,
-        env=meltano.env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-
-
 def warehouse_text(warehouse: Connection) -> str:
     """Return every row of every table in moodle_raw as one text."""
     tables = query(
@@ -64,7 +51,9 @@ def test_rejected_token_is_never_printed(meltano: Meltano, site_one):
     meltano.use_site(1, site_one, "site-a")
     meltano.env["TAP_MOODLE_1_TOKEN"] = WRONG_TOKEN
 
-    result = run_at_debug(meltano, "run", "tap-moodle-1", "target-postgres")
+    result = meltano.run(
+        "--log-level=debug", "run", "tap-moodle-1", "target-postgres", check=False
+    )
 
     assert result.returncode != 0
     assert "invalidtoken" in result.stdout + result.stderr
@@ -75,7 +64,9 @@ def test_rejected_token_is_never_printed(meltano: Meltano, site_one):
 def test_token_absent_after_successful_sync(meltano: Meltano, site_one, warehouse):
     meltano.use_site(1, site_one, "site-a")
 
-    result = run_at_debug(meltano, "run", "tap-moodle-1", "target-postgres")
+    result = meltano.run(
+        "--log-level=debug", "run", "tap-moodle-1", "target-postgres", check=False
+    )
 
     assert result.returncode == 0, result.stderr[-3000:]
     assert site_one.token not in result.stdout
