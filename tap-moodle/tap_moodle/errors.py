@@ -89,6 +89,12 @@ class MoodleWebServiceError(MoodleError):
             "accessexception": " Add this function to the external service of the "
             "token (Site administration > Server > Web services > External "
             "services > Functions).",
+            "nopermissions": " Grant the token's user the capability that the "
+            "message names, or use a site administrator's token.",
+            "servicerequireslogin": " Authorise the token's user for the external "
+            "service, or make the service available to all users.",
+            "sitemaintenance": " The site is in maintenance mode: run again once "
+            "it is over.",
         }
         return hints.get(errorcode, "")
 
