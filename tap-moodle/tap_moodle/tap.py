@@ -30,7 +30,7 @@ if t.TYPE_CHECKING:
 
 T = t.TypeVar("T")
 
-# Where the state keeps the change detection bookmark: one entry for the site.
+# The stream state entry that keeps the change detection bookmark, one per site.
 CHANGES_STATE_STREAM = "courses"
 CHANGES_STATE_KEY = "change_detection"
 R = t.TypeVar("R")
@@ -368,14 +368,14 @@ class TapMoodle(Tap):
         return dict(bookmarks.get(CHANGES_STATE_STREAM, {}).get(CHANGES_STATE_KEY, {}))
 
     def course_changed(self, courseid: int, enrolled_users: list[dict[str, t.Any]]) -> bool:
-        """Whether the heavy per-course streams read this course in this sync."""
+        """Return whether the heavy per-course streams read this course in this sync."""
         timemodified = self.course_times.get(courseid, 0)
         return self.changes.course_changed(courseid, timemodified, enrolled_users)
 
     def sync_all(self) -> None:  # type: ignore[misc]
         """Check the site's service, sync the streams, then mark completed syncs.
 
-        The SDK marks ``sync_all`` final, but only this method sees the whole
+        The SDK marks ``sync_all`` final, but only this method spans the whole
         run: the check must come before the first stream and the records of
         ``stream_syncs`` after the last.
         """
@@ -436,7 +436,7 @@ class TapMoodle(Tap):
 
 
 def _reads_courses(stream: MoodleStream) -> bool:
-    """Whether the stream is the courses stream or one of its children."""
+    """Return whether the stream is the courses stream or one of its children."""
     return stream.name == "courses" or stream.parent_stream_type is not None
 
 

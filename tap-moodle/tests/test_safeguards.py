@@ -42,13 +42,18 @@ def users_with(tap_config, capsys, **settings):
     return {user["id"]: user for user in records_of(tap, capsys, "users")}
 
 
-def test_missing_function_is_named_with_streams(sandbox_site, tap_config):
+def server_without_grade_report(site) -> SandboxServer:
+    """Return a sandbox whose service lacks gradereport_user_get_grade_items."""
     functions = [
         name
         for name in DEFAULT_SERVICE_FUNCTIONS
         if name != "gradereport_user_get_grade_items"
     ]
-    server = SandboxServer(sandbox_site, token="t" * 32, service_functions=functions)
+    return SandboxServer(site, token="t" * 32, service_functions=functions)
+
+
+def test_missing_function_is_named_with_streams(sandbox_site, tap_config):
+    server = server_without_grade_report(sandbox_site)
     with server:
         config = {**tap_config, "base_url": server.url, "token": server.token}
         tap = TapMoodle(config=config)
@@ -62,12 +67,7 @@ def test_missing_function_is_named_with_streams(sandbox_site, tap_config):
 
 
 def test_deselected_stream_needs_no_function(sandbox_site, tap_config, capsys):
-    functions = [
-        name
-        for name in DEFAULT_SERVICE_FUNCTIONS
-        if name != "gradereport_user_get_grade_items"
-    ]
-    server = SandboxServer(sandbox_site, token="t" * 32, service_functions=functions)
+    server = server_without_grade_report(sandbox_site)
     with server:
         config = {**tap_config, "base_url": server.url, "token": server.token}
         records = records_of(TapMoodle(config=config), capsys, "course_categories")

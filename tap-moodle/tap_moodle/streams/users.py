@@ -42,7 +42,7 @@ class UsersStream(MoodleStream):
 
     * ``id_batches`` (default) asks ``core_user_get_users_by_field`` for ids 1 to
       N, then N+1 to 2N, and so on, until ``users_max_id_gap`` ids in a row
-      return nobody.
+      return no account.
       Each answer is bounded, so a site with many users is never asked for all
       of them at once. Deleted accounts, which this function returns with a
       mangled e-mail address, are left out.
@@ -193,7 +193,7 @@ class UsersStream(MoodleStream):
 
 
 def is_deleted(user: dict[str, t.Any]) -> bool:
-    """Whether the account is deleted: its e-mail address is Moodle's MD5 stand-in."""
+    """Return whether the account is deleted: its e-mail is Moodle's MD5 stand-in."""
     return bool(DELETED_EMAIL.match(user.get("email") or ""))
 
 
