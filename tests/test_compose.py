@@ -452,7 +452,8 @@ def compose_run(postgres: Connection) -> ComposeRun:
         "AIRFLOW_FERNET_KEY": fernet_key,
         "AIRFLOW_WEBSERVER_SECRET_KEY": secrets.token_urlsafe(32),
         "AIRFLOW_ADMIN_USERNAME": "admin",
-        "AIRFLOW_ADMIN_PASSWORD": secrets.token_urlsafe(16),
+        # A leading "-" once made the password read as an option.
+        "AIRFLOW_ADMIN_PASSWORD": "-" + secrets.token_urlsafe(16),
         "AIRFLOW_ADMIN_EMAIL": "admin@example.org",
     }
     run = ComposeRun(postgres, values)
