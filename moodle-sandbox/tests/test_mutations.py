@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 import typing as t
 
 import pytest
@@ -21,6 +22,7 @@ from moodle_sandbox import (
     expected_counts,
     minimum_calls,
     remove_enrolment,
+    visit_course,
 )
 
 if t.TYPE_CHECKING:
@@ -272,6 +274,54 @@ def test_delete_total_item_rejected(own_site: Site) -> None:
 def test_delete_unknown_item_rejected(own_site: Site) -> None:
     with pytest.raises(MutationError, match="no grade item has this id"):
         delete_grade_item(own_site, 999_999)
+
+
+# visit_course.
+
+
+def visitors(ws: WsClient, courseid: int) -> dict[int, dict[str, t.Any]]:
+    users = ws.call("core_enrol_get_enrolled_users", {"courseid": courseid})
+    return {user["id"]: user for user in users}
+
+
+def test_visit_course_sets_access_times(served: tuple[Site, WsClient]) -> None:
+    site, ws = served
+    courseid = site.landmarks.flagship_course
+    userid = participant_ids(ws, courseid)[0]
+    before = expected_counts(site)
+
+    visit_course(site, courseid, userid, timeaccess=ANCHOR + 600)
+
+    visitor = visitors(ws, courseid)[userid]
+    assert visitor["lastcourseaccess"] == ANCHOR + 600
+    assert visitor["lastaccess"] == ANCHOR + 600
+    assert expected_counts(site) == before
+
+
+def test_visit_course_defaults_to_now(own_site: Site) -> None:
+    courseid = own_site.landmarks.flagship_course
+    userid = next(iter(own_site.tracked_user_ids(courseid)))
+    started = int(time.time())
+
+    visit_course(own_site, courseid, userid)
+
+    visited = own_site.last_course_access[(courseid, userid)]
+    assert started <= visited <= time.time()
+
+
+def test_visit_course_keeps_later_site_access(own_site: Site) -> None:
+    courseid = own_site.landmarks.flagship_course
+    userid = next(iter(own_site.tracked_user_ids(courseid)))
+    site_access = own_site.user(userid).lastaccess
+
+    visit_course(own_site, courseid, userid, timeaccess=site_access - 1)
+
+    assert own_site.user(userid).lastaccess == site_access
+
+
+def test_visit_by_user_not_enrolled_rejected(own_site: Site) -> None:
+    with pytest.raises(MutationError, match="not enrolled there"):
+        visit_course(own_site, own_site.landmarks.flagship_course, 999_999)
 
 
 # apply_mutation: the JSON form.

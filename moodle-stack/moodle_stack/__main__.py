@@ -41,15 +41,28 @@ def main() -> int:
     if arguments.command == "demo":
         return demo.main()
     if arguments.command == "bench":
-        return bench.main(
-            sizes=arguments.sizes.split(","),
-            concurrency=arguments.concurrency,
-            latency_scale=arguments.latency_scale,
-            baseline_size=arguments.baseline_size,
-            output=arguments.output,
-            command=" ".join(["python -m moodle_stack", *sys.argv[1:]]),
-        )
+        return run_bench(parser, arguments)
     return warehouse(arguments.action)
+
+
+def run_bench(parser: argparse.ArgumentParser, arguments: argparse.Namespace) -> int:
+    """Check the benchmark's options and run it."""
+    sizes = arguments.sizes.split(",")
+    if arguments.load_size not in sizes:
+        parser.error(
+            f"--load-size {arguments.load_size} is not one of --sizes "
+            f"{arguments.sizes}: add it to --sizes or pick one of them"
+        )
+    baseline = None if arguments.baseline_size == "none" else arguments.baseline_size
+    return bench.main(
+        sizes=sizes,
+        concurrency=arguments.concurrency,
+        latency_scale=arguments.latency_scale,
+        baseline_size=baseline,
+        load_size=arguments.load_size,
+        output=arguments.output,
+        command=" ".join(["python -m moodle_stack", *sys.argv[1:]]),
+    )
 
 
 def add_bench_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -58,7 +71,7 @@ def add_bench_parser(commands: argparse._SubParsersAction) -> None:  # type: ign
         "bench", help="extract sandbox sites and report calls, time and load rates"
     )
     bench_parser.add_argument(
-        "--sizes", default="S,M", help="site sizes, smallest first (default: %(default)s)"
+        "--sizes", default="S,M,L", help="site sizes, smallest first (default: %(default)s)"
     )
     bench_parser.add_argument(
         "--concurrency",
@@ -75,7 +88,15 @@ def add_bench_parser(commands: argparse._SubParsersAction) -> None:  # type: ign
     bench_parser.add_argument(
         "--baseline-size",
         default="S",
-        help="size on which the sequential baseline runs for real (default: %(default)s)",
+        help=(
+            "size on which the sequential baseline runs for real, or 'none' to "
+            "skip it (default: %(default)s)"
+        ),
+    )
+    bench_parser.add_argument(
+        "--load-size",
+        default="M",
+        help="size whose records are loaded into PostgreSQL (default: %(default)s)",
     )
     bench_parser.add_argument(
         "--output",

@@ -2,17 +2,22 @@
 
 For each site size, a Moodle sandbox with the latency model of a real Moodle 4.5
 site serves a synthetic site, and tap-moodle (the executable Meltano installed)
-extracts it: once in full, then again incrementally with the state of the first
-run. The sandbox counts the calls per wsfunction and the seconds its latency
-model held answers back, which give the two lower bounds: the fewest calls the
-API allows, and the wall time of a client that keeps ``concurrency`` requests in
-flight all the time (modelled seconds divided by the concurrency).
+extracts it three times: in full; then incrementally with the first run's state,
+with nothing changed on the site; then again after one enrolled user visited one
+course in twenty. The site's last activity lies ``IDLE_HOURS`` before the first
+run, outside the tap's default lookback, so the second run meets a site that is
+unchanged for as long as change detection looks back. The sandbox counts the
+calls per wsfunction and the seconds its latency model held answers back, which
+give the two lower bounds: the fewest calls the API allows, and the wall time of
+a client that keeps ``concurrency`` requests in flight all the time (modelled
+seconds divided by the concurrency).
 
 The sequential baseline, one call after another with a one-second pause, is run
 on the smallest size; its time for the larger sizes is computed from the same
-formula, checked against that run. The load rate pipes the full run's records
-into target-postgres and compares it with a plain ``COPY`` of the same rows into
-the same tables, on an embedded PostgreSQL.
+formula, checked against that run. On the load size, the tap's output also goes
+through target-postgres: piped straight from the tap, as ``meltano run`` does,
+and read from a file, with each target setting, against a plain ``COPY`` of the
+same rows into the same tables, on an embedded PostgreSQL.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ import time
 import typing as t
 from pathlib import Path
 
-from moodle_sandbox import SandboxServer, build_site, expected_counts
+from moodle_sandbox import SandboxServer, build_site, expected_counts, visit_course
 from moodle_sandbox.site.counts import minimum_calls
 
 from moodle_stack.benchreport import render
@@ -40,6 +45,11 @@ if t.TYPE_CHECKING:
 
 SEED = 1
 PAUSE_SECONDS = 1.0
+# The sandbox's "now", its last activity, lies this long before the first run:
+# longer than the tap's default changes_lookback_hours (1).
+IDLE_HOURS = 2
+# Share of the courses that one enrolled user visits before the third run.
+VISITED_SHARE = 0.05
 TOKEN = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"  # noqa: S105 - the sandbox's test token
 
 
@@ -69,7 +79,9 @@ class SizeResult:
     counts: dict[str, int]
     minimum: dict[str, int]
     full: TapRun
-    incremental: TapRun
+    unchanged: TapRun
+    after_visits: TapRun
+    visited_courses: int
     concurrency: int
 
     @property
@@ -164,27 +176,64 @@ def tap_config(server: SandboxServer, concurrency: int) -> dict[str, t.Any]:
     }
 
 
-def bench_size(
-    root: Path, size: str, concurrency: int, latency_scale: float, workdir: Path
-) -> SizeResult:
-    """Extract one site size in full and incrementally."""
-    site = build_site(seed=SEED, size=size)
+def idle_anchor() -> int:
+    """Return a site "now" that lies ``IDLE_HOURS`` before this moment."""
+    return int(time.time()) - IDLE_HOURS * 3_600
+
+
+def visit_courses(site: Site, share: float) -> int:
+    """Record a visit of one enrolled user to every n-th course; return how many."""
+    step = max(1, round(1 / share))
+    visited = 0
+    for course in site.non_site_courses()[::step]:
+        enrolled = site.enrolled_user_ids(course.id)
+        if enrolled:
+            visit_course(site, course.id, enrolled[0])
+            visited += 1
+    return visited
+
+
+def bench_size(  # noqa: PLR0913
+    root: Path,
+    size: str,
+    concurrency: int,
+    latency_scale: float,
+    workdir: Path,
+    warehouse: Connection | None = None,
+) -> tuple[SizeResult, Pipeline | None]:
+    """Extract one site size in full, unchanged, and after visits.
+
+    With a warehouse, also run the tap piped into target-postgres once.
+    """
+    site = build_site(seed=SEED, size=size, anchor=idle_anchor())
+    counts, minimum = expected_counts(site), minimum_calls(site)
     with SandboxServer(
         site, token=TOKEN, latency_scale=latency_scale, max_concurrent=concurrency
     ) as server:
         config = tap_config(server, concurrency)
         full = measured_run(root, server, config, workdir, f"{size}-full")
-        incremental = measured_run(
-            root, server, config, workdir, f"{size}-incremental", full.state
+        unchanged = measured_run(
+            root, server, config, workdir, f"{size}-unchanged", full.state
         )
-    return SizeResult(
+        visited = visit_courses(site, VISITED_SHARE)
+        after_visits = measured_run(
+            root, server, config, workdir, f"{size}-visits", unchanged.state
+        )
+        pipeline = None
+        if warehouse is not None:
+            seconds = run_pipeline(root, config, warehouse, workdir, f"{size}-pipeline")
+            pipeline = Pipeline(full.records, seconds, full.wall_seconds)
+    result = SizeResult(
         size=size,
-        counts=expected_counts(site),
-        minimum=minimum_calls(site),
+        counts=counts,
+        minimum=minimum,
         full=full,
-        incremental=incremental,
+        unchanged=unchanged,
+        after_visits=after_visits,
+        visited_courses=visited,
         concurrency=concurrency,
     )
+    return result, pipeline
 
 
 def bench_baseline(
@@ -219,19 +268,33 @@ class LoadResult:
         return self.records / self.seconds
 
 
+@dataclasses.dataclass(frozen=True)
+class Pipeline:
+    """The tap piped into target-postgres, against the tap writing to a file."""
+
+    records: int
+    seconds: float
+    extraction_seconds: float
+
+    @property
+    def rate(self) -> float:
+        """Records per second from the Moodle server into PostgreSQL."""
+        return self.records / self.seconds
+
+
 TARGET_SETTINGS = {
-    "target-postgres, default settings": {},
-    "target-postgres, no validation, batches of 100,000": {
+    "target-postgres, default settings, from a file": {},
+    "target-postgres, no validation, batches of 100,000, from a file": {
         "validate_records": False,
         "batch_size_rows": 100_000,
     },
 }
 
 
-def run_target(
-    root: Path, connection: Connection, records_file: Path, settings: dict[str, t.Any]
-) -> float:
-    """Load a tap's output with target-postgres and return the wall seconds."""
+def target_command(
+    root: Path, connection: Connection, settings: dict[str, t.Any], workdir: Path
+) -> list[str]:
+    """Return the command of target-postgres with its settings, in ``workdir``."""
     target = root / ".meltano" / "loaders" / "target-postgres" / "venv" / "bin"
     config = {
         "host": connection.host,
@@ -243,12 +306,24 @@ def run_target(
         "add_record_metadata": True,
         **settings,
     }
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
-        json.dump(config, file)
+    config_file = workdir / f"target-{connection.database}.config.json"
+    config_file.write_text(json.dumps(config))
+    return [str(target / "target-postgres"), "--config", str(config_file)]
+
+
+def run_target(
+    root: Path,
+    connection: Connection,
+    records_file: Path,
+    settings: dict[str, t.Any],
+    workdir: Path,
+) -> float:
+    """Load a tap's output with target-postgres and return the wall seconds."""
+    command = target_command(root, connection, settings, workdir)
     with records_file.open("rb") as source:
         started = time.monotonic()
         subprocess.run(  # noqa: S603
-            [str(target / "target-postgres"), "--config", file.name],
+            command,
             stdin=source,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -257,28 +332,56 @@ def run_target(
         return time.monotonic() - started
 
 
+def run_pipeline(
+    root: Path,
+    config: dict[str, t.Any],
+    warehouse: Connection,
+    workdir: Path,
+    name: str,
+) -> float:
+    """Pipe a full run of the tap into target-postgres; return the wall seconds."""
+    config_file = workdir / f"{name}.config.json"
+    config_file.write_text(json.dumps(config))
+    tap_command = [str(tap_executable(root)), "--config", str(config_file)]
+    load_command = target_command(root, warehouse, {}, workdir)
+    with (workdir / f"{name}.log").open("wb") as log:
+        started = time.monotonic()
+        tap = subprocess.Popen(tap_command, stdout=subprocess.PIPE, stderr=log)  # noqa: S603
+        target = subprocess.Popen(  # noqa: S603
+            load_command, stdin=tap.stdout, stdout=subprocess.DEVNULL, stderr=log
+        )
+        assert tap.stdout is not None  # noqa: S101 - stdout is a pipe
+        tap.stdout.close()
+        codes = tap.wait(), target.wait()
+        seconds = time.monotonic() - started
+    if codes != (0, 0):
+        msg = f"tap-moodle | target-postgres exited with {codes}; see {log.name}"
+        raise RuntimeError(msg)
+    return seconds
+
+
 def bench_loads(
-    root: Path, records_file: Path, records: int, workdir: Path
+    root: Path,
+    embedded: EmbeddedPostgres,
+    records_file: Path,
+    records: int,
+    workdir: Path,
 ) -> list[LoadResult]:
     """Load the same records with each target setting, then with COPY.
 
     Each target setting loads into a new database. COPY then replaces the rows
     of the last one, so it writes into tables target-postgres created.
     """
-    embedded = EmbeddedPostgres(workdir / "pg" / "data", port=0)
     results = []
     connection: Connection | None = None
-    try:
-        for index, (name, settings) in enumerate(TARGET_SETTINGS.items()):
-            embedded.database = f"bench_{index}"
-            connection = embedded.start()
-            seconds = run_target(root, connection, records_file, settings)
-            results.append(LoadResult(name, records, seconds))
-        assert connection is not None  # noqa: S101 - TARGET_SETTINGS is not empty
-        seconds = copy_records(connection, records_file)
-        results.append(LoadResult("COPY of the same rows", records, seconds))
-    finally:
-        embedded.stop()
+    for index, (name, settings) in enumerate(TARGET_SETTINGS.items()):
+        embedded.database = f"bench_{index}"
+        connection = embedded.start()
+        seconds = run_target(root, connection, records_file, settings, workdir)
+        results.append(LoadResult(name, records, seconds))
+    assert connection is not None  # noqa: S101 - TARGET_SETTINGS is not empty
+    seconds = copy_records(connection, records_file)
+    results.append(LoadResult("COPY of the same rows", records, seconds))
     return results
 
 
@@ -294,7 +397,8 @@ def main(  # noqa: PLR0913
     sizes: list[str],
     concurrency: int,
     latency_scale: float,
-    baseline_size: str,
+    baseline_size: str | None,
+    load_size: str,
     output: Path,
     command: str,
 ) -> int:
@@ -302,23 +406,68 @@ def main(  # noqa: PLR0913
     root = project_root()
     with tempfile.TemporaryDirectory(prefix="moodle-bench-") as temporary:
         workdir = Path(temporary)
-        results = []
-        for size in sizes:
-            print(f"[bench] Extracting size {size}", flush=True)  # noqa: T201
-            results.append(bench_size(root, size, concurrency, latency_scale, workdir))
-        print(f"[bench] Sequential baseline on size {baseline_size}", flush=True)  # noqa: T201
-        run, formula = bench_baseline(root, baseline_size, latency_scale, workdir)
-        last = results[-1]
-        print(f"[bench] Loading size {last.size} into PostgreSQL", flush=True)  # noqa: T201
-        loads = bench_loads(root, last.full.output, last.full.records, workdir)
-        page = render(
-            command,
-            machine(),
-            latency_scale,
-            results,
-            (run, formula, baseline_size),
-            loads,
+        embedded = EmbeddedPostgres(
+            workdir / "pg" / "data", port=0, database="bench_pipeline"
         )
+        try:
+            page = run_all(
+                root,
+                embedded,
+                workdir,
+                sizes,
+                concurrency,
+                latency_scale,
+                baseline_size,
+                load_size,
+                command,
+            )
+        finally:
+            embedded.stop()
     output.write_text(page + "\n")
     print(page, flush=True)  # noqa: T201
     return 0
+
+
+def run_all(  # noqa: PLR0913
+    root: Path,
+    embedded: EmbeddedPostgres,
+    workdir: Path,
+    sizes: list[str],
+    concurrency: int,
+    latency_scale: float,
+    baseline_size: str | None,
+    load_size: str,
+    command: str,
+) -> str:
+    """Run every part of the benchmark and return the page."""
+    results, pipeline = [], None
+    for size in sizes:
+        say(f"Extracting size {size}: full, unchanged, after visits")
+        warehouse = embedded.start() if size == load_size else None
+        result, measured = bench_size(
+            root, size, concurrency, latency_scale, workdir, warehouse
+        )
+        results.append(result)
+        pipeline = measured or pipeline
+    baseline = None
+    if baseline_size:
+        say(f"Sequential baseline on size {baseline_size}")
+        run, formula = bench_baseline(root, baseline_size, latency_scale, workdir)
+        baseline = (run, formula, baseline_size)
+    loaded = next(r for r in results if r.size == load_size)
+    say(f"Loading size {load_size}'s records into PostgreSQL")
+    loads = bench_loads(root, embedded, loaded.full.output, loaded.full.records, workdir)
+    return render(
+        command,
+        machine(),
+        latency_scale,
+        results,
+        baseline,
+        (loads, pipeline, load_size),
+        IDLE_HOURS,
+    )
+
+
+def say(message: str) -> None:
+    """Print a progress line of the benchmark."""
+    print(f"[bench] {message}", flush=True)  # noqa: T201

@@ -9,10 +9,14 @@ course whose enrolled users are the same as at the last sync, none of whom has
 visited it since, and which has not been edited since, is not read again by the
 heavy per-course streams (grade items, grades, course completion).
 
-Changes made without a visit to the course by an enrolled user are missed until
-the next full sync: grades imported by a site administrator who is not enrolled,
-or a completion that cron records later than the lookback window. Hence the
-lookback, and a full sync every ``full_sync_days``.
+Times are compared on the server's clock: a sync starts at the time of the
+server's first answer (its HTTP ``Date``). Visits count from that start minus
+the lookback, which covers what Moodle writes after the visit: a course access
+is stored at most once a minute, and cron aggregates course completion on its
+next run. Changes made without a visit to the course by an enrolled user, such
+as grades imported by an administrator who is not enrolled, or completions that
+cron records later than the lookback, wait for the full sync every
+``full_sync_days``.
 """
 
 from __future__ import annotations
@@ -41,9 +45,9 @@ def enrolled_fingerprint(users: Iterable[Mapping[str, t.Any]]) -> str:
 class ChangeDetector:
     """Decide per course whether the heavy streams read it, and keep the bookmark.
 
-    The bookmark lives in the tap's state: the time from which visits count as
-    changes, one fingerprint of enrolled users per course, and the courses that
-    failed last time, which are always read again.
+    The bookmark lives in the tap's state: the start of the last completed sync
+    and of the last full one, one fingerprint of enrolled users per course, and
+    the courses that failed last time, which are always read again.
     """
 
     def __init__(  # noqa: PLR0913
@@ -55,15 +59,11 @@ class ChangeDetector:
         full_sync_days: float,
         now: float | None = None,
     ) -> None:
-        """Read the previous bookmark and choose between a full and an incremental sync."""
-        self.started_at = time.time() if now is None else now
+        """Read the previous bookmark; ``start`` chooses a full or an incremental sync."""
+        self.enabled = enabled
         self.lookback = lookback_hours * SECONDS_PER_HOUR
-        since = previous.get("changes_since")
-        last_full = previous.get("last_full_sync_at") or 0
-        full_due = self.started_at - last_full >= full_sync_days * SECONDS_PER_DAY
-        self.is_full = not enabled or since is None or full_due
-        self.since = None if self.is_full else int(since)
-        self.last_full_sync_at = self.started_at if self.is_full else last_full
+        self.full_sync_interval = full_sync_days * SECONDS_PER_DAY
+        self.previous = previous
         self.previous_fingerprints: dict[str, str] = dict(
             previous.get("enrolled_users") or {}
         )
@@ -71,6 +71,33 @@ class ChangeDetector:
         self.fingerprints: dict[str, str] = {}
         self.unchanged: set[int] = set()
         self._lock = threading.Lock()
+        self.start(time.time() if now is None else now)
+
+    def start(self, now: float) -> None:
+        """Start the sync at ``now`` on the server's clock.
+
+        A sync is full when change detection is off, when no earlier sync
+        completed, or when the last full sync is ``full_sync_days`` old.
+        """
+        self.started_at = now
+        last_full = self.previous.get("last_full_sync_at") or 0
+        full_due = now - last_full >= self.full_sync_interval
+        since = self._previous_since()
+        self.is_full = not self.enabled or since is None or full_due
+        self.since = None if self.is_full else since
+        self.last_full_sync_at = now if self.is_full else last_full
+
+    def _previous_since(self) -> int | None:
+        """Return the time from which visits count as changes, or None without one.
+
+        Bookmarks written before ``last_sync_started_at`` existed stored
+        ``changes_since``, with their lookback already subtracted.
+        """
+        started = self.previous.get("last_sync_started_at")
+        if started is not None:
+            return int(started - self.lookback)
+        since = self.previous.get("changes_since")
+        return None if since is None else int(since)
 
     def course_changed(
         self,
@@ -109,7 +136,7 @@ class ChangeDetector:
         merged = {**self.previous_fingerprints, **self.fingerprints}
         fingerprints = {str(i): merged[str(i)] for i in courseids if str(i) in merged}
         return {
-            "changes_since": int(self.started_at - self.lookback),
+            "last_sync_started_at": int(self.started_at),
             "last_full_sync_at": int(self.last_full_sync_at),
             "enrolled_users": fingerprints,
             "retry_courseids": sorted(set(failed_courseids)),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import random
 import re
 import time
 import typing as t
+from email.utils import parsedate_to_datetime
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -88,6 +90,7 @@ class MoodleClient:
         self._session.mount("https://", adapter)
         self._session.mount("http://", adapter)
         self._rate_limit = RateLimit(requests_per_second)
+        self.clock_offset: float | None = None
 
     def call(
         self,
@@ -124,6 +127,15 @@ class MoodleClient:
                 attempt += 1
                 self._wait_before_retry(error, attempt)
 
+    def server_time(self) -> float:
+        """Return the server's current Unix time, or this machine's before any answer.
+
+        The server's clock is read from the HTTP ``Date`` header of its first
+        answer, so times compared with Moodle's own do not depend on this
+        machine's clock.
+        """
+        return time.time() + (self.clock_offset or 0.0)
+
     def close(self) -> None:
         """Close the pooled connections."""
         self._session.close()
@@ -155,6 +167,8 @@ class MoodleClient:
             len(response.content),
             time.monotonic() - started,
         )
+        if self.clock_offset is None:
+            self.clock_offset = _clock_offset(response)
         return self._decode(wsfunction, response)
 
     def _decode(self, wsfunction: str, response: requests.Response) -> t.Any:  # noqa: ANN401
@@ -253,3 +267,14 @@ def _retry_after_seconds(response: requests.Response) -> float | None:
         return max(float(value), 0.0)
     except ValueError:
         return None
+
+
+def _clock_offset(response: requests.Response) -> float | None:
+    """Seconds the server's clock is ahead of this machine's, from ``Date``."""
+    try:
+        server_date = parsedate_to_datetime(response.headers.get("Date", ""))
+    except (TypeError, ValueError):
+        return None
+    if server_date.tzinfo is None:
+        server_date = server_date.replace(tzinfo=dt.UTC)
+    return server_date.timestamp() - time.time()

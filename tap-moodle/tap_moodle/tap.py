@@ -33,6 +33,7 @@ T = t.TypeVar("T")
 # The stream state entry that keeps the change detection bookmark, one per site.
 CHANGES_STATE_STREAM = "courses"
 CHANGES_STATE_KEY = "change_detection"
+CLOCK_DIFFERENCE_WARNING_SECONDS = 60
 R = t.TypeVar("R")
 
 
@@ -166,11 +167,13 @@ SETTINGS = th.PropertiesList(
     th.Property(
         "changes_lookback_hours",
         DECIMAL,
-        default=24,
+        default=1,
         description=(
-            "Hours before the last sync's start from which course visits "
-            "count as changes, to cover clock differences and completions "
-            "that cron records after the visit."
+            "Hours before the last sync's start, on the site's clock, from "
+            "which course visits count as changes. It covers what Moodle "
+            "writes after a visit: course access times, stored at most once "
+            "a minute, and course completion, which cron aggregates on its "
+            "next run. Raise it on sites whose cron runs less than hourly."
         ),
     ),
     th.Property(
@@ -287,7 +290,7 @@ class TapMoodle(Tap):
         self.changes = ChangeDetector(
             self._stored_bookmark(),
             enabled=bool(self.config.get("change_detection", True)),
-            lookback_hours=float(self.config.get("changes_lookback_hours", 24)),
+            lookback_hours=float(self.config.get("changes_lookback_hours", 1)),
             full_sync_days=float(self.config.get("full_sync_days", 7)),
         )
         self.partition_failures = PartitionFailures(
@@ -385,6 +388,7 @@ class TapMoodle(Tap):
             if stream.selected or stream.has_selected_descendents
         ]
         check_service_functions(self.instance, self.site_info, selected)
+        self._start_on_server_clock()
         self._log_sync_mode()
         try:
             super().sync_all()
@@ -393,6 +397,18 @@ class TapMoodle(Tap):
         self.partition_failures.report()
         self._mark_completed_syncs(selected)
         self._store_bookmark()
+
+    def _start_on_server_clock(self) -> None:
+        """Start change detection at the site's time, read from its first answer."""
+        offset = self.client.clock_offset or 0.0
+        if abs(offset) > CLOCK_DIFFERENCE_WARNING_SECONDS:
+            self.logger.warning(
+                "The clock of site '%s' differs from this machine's by %+.0f s; "
+                "change detection uses the site's clock.",
+                self.instance,
+                offset,
+            )
+        self.changes.start(self.client.server_time())
 
     def _log_sync_mode(self) -> None:
         if self.changes.since is None:

@@ -73,7 +73,9 @@ class CannedServer:
                 canned = server._next()
                 time.sleep(canned.delay)
                 payload = canned.body.encode()
-                self.send_response(canned.status)
+                self.send_response_only(canned.status)
+                if "Date" not in canned.headers:
+                    self.send_header("Date", self.date_time_string())
                 for name, value in canned.headers.items():
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(payload)))

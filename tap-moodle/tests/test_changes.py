@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
+from moodle_sandbox import SandboxServer, build_site, visit_course
+
 from tap_moodle.changes import ChangeDetector, enrolled_fingerprint
 from tap_moodle.tap import TapMoodle
+
+from .sandbox_site import ANCHOR, SEED, TOKEN, tap_config_for
 
 GRADE_REPORT = "gradereport_user_get_grade_items"
 COMPLETION = "core_completion_get_course_completion_status"
@@ -20,7 +25,7 @@ TEACHER = {"id": 3, "lastcourseaccess": NOW - 200 * HOUR, "roles": [{"roleid": 3
 
 
 def detector(previous=None, **options) -> ChangeDetector:
-    settings = {"enabled": True, "lookback_hours": 24, "full_sync_days": 7}
+    settings = {"enabled": True, "lookback_hours": 1, "full_sync_days": 7}
     return ChangeDetector(previous or {}, **{**settings, **options}, now=NOW)
 
 
@@ -29,10 +34,11 @@ def bookmark_after(first: ChangeDetector, courseids=(7,), failed=()) -> dict:
 
 
 def incremental(users=(STUDENT, TEACHER), **previous_changes) -> ChangeDetector:
+    """An incremental sync whose visits count from 50 hours ago."""
     first = detector()
     first.course_changed(7, NOW - 500 * HOUR, list(users))
     previous = {**bookmark_after(first), **previous_changes}
-    previous["changes_since"] = NOW - 50 * HOUR
+    previous["last_sync_started_at"] = NOW - 49 * HOUR
     return detector(previous)
 
 
@@ -88,11 +94,48 @@ def test_disabled_detection_is_full():
     assert changes.since is None
 
 
-def test_bookmark_starts_lookback_before_sync():
+def test_bookmark_stores_sync_start():
     bookmark = bookmark_after(detector(), failed=[4, 4, 2])
-    assert bookmark["changes_since"] == NOW - 24 * HOUR
+    assert bookmark["last_sync_started_at"] == NOW
     assert bookmark["last_full_sync_at"] == NOW
     assert bookmark["retry_courseids"] == [2, 4]
+    assert "changes_since" not in bookmark
+
+
+@pytest.mark.parametrize(("lookback_hours", "since"), [(1, NOW - HOUR), (24, NOW - 24 * HOUR)])
+def test_lookback_applies_when_bookmark_is_read(lookback_hours, since):
+    bookmark = bookmark_after(detector())
+    later = ChangeDetector(
+        bookmark, enabled=True, lookback_hours=lookback_hours, full_sync_days=7, now=NOW + 600
+    )
+    assert later.since == since
+
+
+def test_visit_within_lookback_before_last_start_is_change():
+    changes = incremental()
+    visitor = {**STUDENT, "lastcourseaccess": NOW - 49 * HOUR - 30 * 60}
+    assert changes.course_changed(7, NOW - 500 * HOUR, [visitor, TEACHER])
+
+
+def test_earlier_bookmark_with_changes_since_is_read():
+    first = detector()
+    first.course_changed(7, NOW - 500 * HOUR, [STUDENT, TEACHER])
+    bookmark = bookmark_after(first)
+    del bookmark["last_sync_started_at"]
+    bookmark["changes_since"] = NOW - 30 * HOUR
+    changes = detector(bookmark)
+    assert changes.since == NOW - 30 * HOUR
+    assert not changes.course_changed(7, NOW - 500 * HOUR, [STUDENT, TEACHER])
+
+
+def test_start_on_server_clock_chooses_sync():
+    bookmark = bookmark_after(detector())
+    bookmark["last_full_sync_at"] = NOW - 7 * 24 * HOUR + 60
+    changes = detector(bookmark)
+    assert not changes.is_full
+    changes.start(NOW + 120)
+    assert changes.is_full
+    assert changes.next_bookmark([7], [])["last_sync_started_at"] == NOW + 120
 
 
 def test_bookmark_drops_removed_courses():
@@ -155,3 +198,39 @@ def test_bookmark_state_stays_small(tap_config, capsys, sandbox_site):
     bookmark = state["bookmarks"]["courses"]["change_detection"]
     assert len(bookmark["enrolled_users"]) == len(sandbox_site.non_site_courses())
     assert len(json.dumps(state)) < 200 * len(sandbox_site.courses)
+
+
+@pytest.fixture
+def own_server():
+    """A sandbox whose site only this test changes."""
+    site = build_site(seed=SEED, anchor=ANCHOR)
+    with SandboxServer(site, token=TOKEN, host="127.0.0.1", port=0) as server:
+        yield server
+
+
+def test_visit_after_sync_is_read_again(capsys, own_server):
+    config = tap_config_for(own_server)
+    site = own_server.site
+    state, _ = sync_with_state(config, capsys)
+    courseid = site.landmarks.flagship_course
+    visitor = next(iter(site.tracked_user_ids(courseid)))
+    visit_course(site, courseid, visitor)
+    own_server.reset_calls()
+
+    _, second = sync_with_state(config, capsys, state)
+
+    assert own_server.calls[GRADE_REPORT] == 1
+    assert {row["courseid"] for row in second["grades"]} == {courseid}
+    syncs = {row["stream"]: row["skipped_courseids"] for row in second["stream_syncs"]}
+    assert courseid not in syncs["grades"]
+    assert len(syncs["grades"]) == len(site.non_site_courses()) - 1
+
+
+def test_clock_difference_is_logged_and_followed(tap_config, caplog):
+    tap = TapMoodle(config=tap_config, parse_env_config=False)
+    tap.client.clock_offset = 2 * HOUR
+
+    tap._start_on_server_clock()
+
+    assert tap.changes.started_at == pytest.approx(time.time() + 2 * HOUR, abs=5)
+    assert "differs from this machine's by +7200 s" in caplog.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.utils
 import json
 import time
 import types
@@ -129,7 +130,9 @@ def test_too_many_requests_honours_retry_after():
 def test_retry_waits_for_retry_after(monkeypatch):
     waits: list[float] = []
     # Replace only the client's clock, because the replaying server sleeps too.
-    clock = types.SimpleNamespace(sleep=waits.append, monotonic=time.monotonic)
+    clock = types.SimpleNamespace(
+        sleep=waits.append, monotonic=time.monotonic, time=time.time
+    )
     monkeypatch.setattr(client_module, "time", clock)
     responses = [Canned("", 429, {"Retry-After": "30"}), Canned("[]")]
     with CannedServer(*responses) as server:
@@ -155,3 +158,25 @@ def test_refused_connection_is_transient():
         url = server.url
     with pytest.raises(MoodleTransientError, match="ConnectionError"):
         make_client(url, max_retries=0).call(FUNCTION)
+
+
+# The server's clock, for change detection.
+
+
+def test_server_time_follows_date_header():
+    ahead = time.time() + 3_600
+    date = email.utils.formatdate(ahead, usegmt=True)
+    with CannedServer(Canned("[]", 200, {"Date": date})) as server:
+        client = make_client(server.url)
+        client.call(FUNCTION)
+    assert client.clock_offset == pytest.approx(3_600, abs=2)
+    assert client.server_time() == pytest.approx(ahead, abs=2)
+
+
+@pytest.mark.parametrize("date", ["", "yesterday"])
+def test_unreadable_date_falls_back_to_local_clock(date):
+    with CannedServer(Canned("[]", 200, {"Date": date})) as server:
+        client = make_client(server.url)
+        client.call(FUNCTION)
+    assert client.clock_offset is None
+    assert client.server_time() == pytest.approx(time.time(), abs=2)

@@ -42,6 +42,7 @@ from moodle_sandbox.site.mutations import (
     delete_grade_item,
     delete_user,
     remove_enrolment,
+    visit_course,
 )
 from moodle_sandbox.stats import ConcurrencyStats, StatsSnapshot
 
@@ -79,4 +80,5 @@ __all__ = [
     "minimum_calls",
     "parse_rules",
     "remove_enrolment",
+    "visit_course",
 ]

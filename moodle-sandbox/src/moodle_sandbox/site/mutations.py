@@ -16,11 +16,15 @@ What each mutation removes:
   roles, group memberships, grades, completion rows and access time there.
 * :func:`delete_course`: removes a course with everything in it.
 * :func:`delete_grade_item`: removes a grade item and its grades.
+
+One mutation adds activity instead: :func:`visit_course` records an enrolled
+user's visit to a course, as Moodle does on every page of the course.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import time
 import typing as t
 
 from moodle_sandbox.site.site import ADMIN_USER_ID, SITE_COURSE_ID
@@ -85,10 +89,9 @@ def remove_enrolment(site: Site, courseid: int, userid: int) -> None:
     Raises:
         MutationError: If the user has no enrolment in the course.
     """
-    if not site.user_enrolments_in(courseid, userid):
-        msg = f"Cannot remove the enrolment of user {userid} in course {courseid}: "
-        msg += "the user is not enrolled there"
-        raise MutationError(msg)
+    _require_enrolment(
+        site, courseid, userid, f"remove the enrolment of user {userid} in course"
+    )
     itemids = {item.id for item in site.course_grade_items(courseid)}
     cmids = {module.id for module in site.course_modules(courseid)}
     criterionids = {criterion.id for criterion in site.criteria(courseid)}
@@ -182,12 +185,48 @@ def delete_grade_item(site: Site, itemid: int) -> None:
     )
 
 
+def visit_course(
+    site: Site, courseid: int, userid: int, *, timeaccess: int | None = None
+) -> None:
+    """Record a visit of an enrolled user to a course.
+
+    Moodle stores the time of a user's last access to each course, which
+    ``core_enrol_get_enrolled_users`` returns as ``lastcourseaccess``, and the
+    user's last access to the site, ``lastaccess``.
+
+    Args:
+        site: The site to change.
+        courseid: The course visited.
+        userid: The visitor, who must be enrolled in the course.
+        timeaccess: The visit's Unix time; defaults to now on this machine's
+            clock, which is also the clock of the sandbox's HTTP ``Date``.
+
+    Raises:
+        MutationError: If the user is not enrolled in the course.
+    """
+    _require_enrolment(
+        site, courseid, userid, f"record a visit of user {userid} to course"
+    )
+    when = int(time.time()) if timeaccess is None else timeaccess
+    users = [
+        dataclasses.replace(user, lastaccess=max(user.lastaccess, when))
+        if user.id == userid
+        else user
+        for user in site.users
+    ]
+    site.replace_records(
+        users=users,
+        last_course_access={**site.last_course_access, (courseid, userid): when},
+    )
+
+
 def apply_mutation(site: Site, mutation: Mapping[str, t.Any]) -> None:
     """Apply one mutation given as JSON, such as ``{"action": "delete_user", ...}``.
 
     The actions and their arguments: ``delete_user`` (``userid``, optional
     ``timedeleted``), ``remove_enrolment`` (``courseid``, ``userid``),
-    ``delete_course`` (``courseid``) and ``delete_grade_item`` (``itemid``).
+    ``delete_course`` (``courseid``), ``delete_grade_item`` (``itemid``) and
+    ``visit_course`` (``courseid``, ``userid``, optional ``timeaccess``).
 
     Raises:
         MutationError: For an unknown action, a missing or non-integer argument,
@@ -213,6 +252,13 @@ def apply_mutation(site: Site, mutation: Mapping[str, t.Any]) -> None:
             msg = f"Mutation '{action}' needs an integer '{name}', got {value!r}"
             raise MutationError(msg)
     apply(site, arguments)
+
+
+def _require_enrolment(site: Site, courseid: int, userid: int, action: str) -> None:
+    """Raise unless the user is enrolled in the course; ``action`` names the change."""
+    if not site.user_enrolments_in(courseid, userid):
+        msg = f"Cannot {action} {courseid}: the user is not enrolled there"
+        raise MutationError(msg)
 
 
 def _without_user_rows(
@@ -287,5 +333,12 @@ _ACTIONS: dict[
         ("itemid",),
         (),
         lambda site, a: delete_grade_item(site, a["itemid"]),
+    ),
+    "visit_course": (
+        ("courseid", "userid"),
+        ("timeaccess",),
+        lambda site, a: visit_course(
+            site, a["courseid"], a["userid"], timeaccess=a.get("timeaccess")
+        ),
     ),
 }

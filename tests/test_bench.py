@@ -1,0 +1,59 @@
+"""`make bench` runs: the benchmark command on the smallest site, without its timings.
+
+The benchmark itself takes about an hour; this runs each of its parts on size S
+and checks the counts it reports, never the times.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory: pytest.TempPathFactory) -> str:
+    output = tmp_path_factory.mktemp("bench") / "benchmarks.md"
+    command = [
+        sys.executable, "-m", "moodle_stack", "bench",
+        "--sizes", "S", "--load-size", "S", "--baseline-size", "none",
+        "--output", str(output),
+    ]
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True, timeout=600)
+    return output.read_text()
+
+
+def test_page_has_every_section(page):
+    for heading in (
+        "## Targets on size S",
+        "### Size S",
+        "## Incremental runs on size S",
+        "## Loading into PostgreSQL (size S's records)",
+    ):
+        assert heading in page
+
+
+def test_unchanged_site_reads_no_grade_report(page):
+    assert re.search(r"The second run read 0 grade reports and 0 completion statuses", page)
+
+
+def test_visited_course_is_read_again(page):
+    assert "visited each of 1 course (one in twenty)" in page
+    assert re.search(r"The third run read 1 grade report and [1-9]\d* completion", page)
+
+
+def test_every_load_is_reported(page):
+    for load in ("end to end: the tap piped into target-postgres", "COPY of the same rows"):
+        assert re.search(rf"\| {re.escape(load)}[^|]*\| [\d,]+ \|", page)
+
+
+def test_load_size_must_be_benchmarked():
+    command = [sys.executable, "-m", "moodle_stack", "bench", "--sizes", "S", "--load-size", "M"]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    assert result.returncode == 2
+    assert "--load-size M is not one of --sizes S" in result.stderr
