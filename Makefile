@@ -24,7 +24,7 @@ demo: install
 test: install install-airflow
 	$(BIN)/python -m pytest
 
-# The extraction benchmark (about 20 minutes): writes docs/benchmarks.md.
+# The extraction benchmark (about an hour): writes docs/benchmarks.md.
 bench: install
 	$(BIN)/python -m moodle_stack bench
 

@@ -23,6 +23,7 @@ from scenarios import (
     replay_fields,
     skip_reason,
 )
+import pytest
 from shapes import Shape, compare, describe, merge, uncovered
 from wsclient import RawResponse, WsClient
 
@@ -119,6 +120,23 @@ def replay_all(
         for client in clients.values():
             client.close()
     return replays
+
+
+def check_replay(
+    recording: Recording, replays: dict[str, Replay], merged: dict[str, Shape]
+) -> None:
+    """Assert that the sandbox answered the recorded call as the real site did.
+
+    Recordings that the sandbox cannot replay are skipped, with the reason.
+    """
+    reason = skip_reason(recording)
+    if reason is not None:
+        pytest.skip(reason)
+    replay = replays[recording.name]
+    assert replay.response.status == recording.status
+    assert replay.response.content_type == recording.content_type
+    problems = body_problems(replay, merged)
+    assert not problems, "\n".join(problems)
 
 
 def body_problems(replay: Replay, merged: dict[str, Shape]) -> list[str]:

@@ -14,14 +14,14 @@ from contract import (
     FIXTURES_DIR,
     KNOWN_UNCOVERED,
     Replay,
-    body_problems,
+    check_replay,
     coverage_gaps,
     load_all,
     merged_shapes,
     recording_paths,
     replay_all,
 )
-from scenarios import is_schema_source, skip_reason
+from scenarios import is_schema_source
 
 if t.TYPE_CHECKING:
     from shapes import Shape
@@ -55,16 +55,7 @@ def test_fixture_folder_has_recordings() -> None:
 def test_response_matches_recording(
     name: str, replays: dict[str, Replay], merged: dict[str, Shape]
 ) -> None:
-    recording = BY_NAME[name]
-    reason = skip_reason(recording)
-    if reason is not None:
-        pytest.skip(reason)
-    replay = replays[name]
-
-    assert replay.response.status == recording.status
-    assert replay.response.content_type == recording.content_type
-    problems = body_problems(replay, merged)
-    assert not problems, "\n".join(problems)
+    check_replay(BY_NAME[name], replays, merged)
 
 
 @pytest.mark.parametrize("function", SCHEMA_FUNCTIONS)

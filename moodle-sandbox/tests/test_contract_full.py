@@ -14,7 +14,7 @@ from contract import (
     KNOWN_UNCOVERED,
     RECORDINGS_ENV,
     Replay,
-    body_problems,
+    check_replay,
     coverage_gaps,
     full_recordings_dir,
     load_all,
@@ -22,7 +22,7 @@ from contract import (
     recording_paths,
     replay_all,
 )
-from scenarios import is_schema_source, skip_reason
+from scenarios import is_schema_source
 
 if t.TYPE_CHECKING:
     from shapes import Shape
@@ -67,16 +67,7 @@ def replays(
 def test_response_matches_full_recording(
     name: str, replays: dict[str, Replay], merged: dict[str, Shape]
 ) -> None:
-    recording = BY_NAME[name]
-    reason = skip_reason(recording)
-    if reason is not None:
-        pytest.skip(reason)
-    replay = replays[recording.name]
-
-    assert replay.response.status == recording.status
-    assert replay.response.content_type == recording.content_type
-    problems = body_problems(replay, merged)
-    assert not problems, "\n".join(problems)
+    check_replay(BY_NAME[name], replays, merged)
 
 
 @pytest.mark.parametrize("function", _params(SCHEMA_FUNCTIONS))

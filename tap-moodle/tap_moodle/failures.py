@@ -103,8 +103,11 @@ class PartitionFailures:
         )
         for failure in failures:
             groups[failure.stream, failure.errorcode].append(failure)
+        calls = {(f.wsfunction, f.courseid, f.userid) for f in failures}
         self.logger.warning(
-            "Partitions skipped after errors that concern only them: %d",
+            "Calls skipped after errors that concern only their course or user: "
+            "%d. Streams that read their answers skipped %d partitions:",
+            len(calls),
             len(failures),
         )
         for (stream, errorcode), group in sorted(groups.items()):

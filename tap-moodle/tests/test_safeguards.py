@@ -148,6 +148,15 @@ def test_partition_failures_are_counted(caplog):
     assert "course 7, user 3" in caplog.text
 
 
+def test_shared_answer_failure_counts_one_call(caplog):
+    failures = PartitionFailures("site-a", logging.getLogger("test"), fatal=False)
+    failures.record("grade_items", course_error(), courseid=7)
+    failures.record("grades", course_error(), courseid=7)
+    failures.report()
+    assert "concern only their course or user: 1." in caplog.text
+    assert "skipped 2 partitions" in caplog.text
+
+
 def test_partition_failure_is_fatal_when_asked():
     failures = PartitionFailures("site-a", logging.getLogger("test"), fatal=True)
     with pytest.raises(MoodlePartitionError, match="course 7") as raised:

@@ -261,3 +261,19 @@ def test_users_beyond_max_id_gap_are_missed(gap_server):
     expected = sorted(user.id for user in gap_server.site.users if not user.deleted)
     ids = users_after_gap(gap_server, users_max_id_gap=50)
     assert ids == expected[:-1]
+
+
+def test_course_streams_log_each_course_at_debug(tap_config, caplog):
+    tap = TapMoodle(config=tap_config, parse_env_config=False)
+    with caplog.at_level("DEBUG"):
+        run_sync(tap)
+    started = [
+        (record.levelname, record.getMessage())
+        for record in caplog.records
+        if record.getMessage().startswith("Beginning sync of")
+    ]
+    info = [message for level, message in started if level == "INFO"]
+    debug = [message for level, message in started if level == "DEBUG"]
+    assert any("'courses'" in message for message in info)
+    assert not any("'grades'" in message for message in info)
+    assert sum("'grades'" in message for message in debug) > 1

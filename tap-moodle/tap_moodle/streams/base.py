@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import typing as t
 
 from singer_sdk import Stream
@@ -19,6 +20,9 @@ if t.TYPE_CHECKING:
     from tap_moodle.client import MoodleClient
     from tap_moodle.partitions import CourseAnswers
     from tap_moodle.tap import TapMoodle
+
+# The opening words of the line the SDK logs when a stream starts a sync.
+SDK_PARTITION_START = "Beginning sync of"
 
 INSTANCE = th.Property(
     "instance",
@@ -91,6 +95,22 @@ class CourseStream(MoodleStream):
         """Start the progress count of the stream."""
         super().__init__(*args, **kwargs)
         self.progress = Progress(self.name, self.logger)
+
+    def log(
+        self,
+        message: str,
+        *args: t.Any,  # noqa: ANN401
+        level: int = logging.INFO,
+        **kwargs: t.Any,  # noqa: ANN401
+    ) -> None:
+        """Log a message; the SDK's line at the start of each course goes to debug.
+
+        The SDK logs one line per stream and course, thousands on a large site;
+        the stream's progress line gives the same news every 30 seconds.
+        """
+        if message.startswith(SDK_PARTITION_START):
+            level = min(level, logging.DEBUG)
+        super().log(message, *args, level=level, **kwargs)
 
     @property
     def course_answers(self) -> CourseAnswers:

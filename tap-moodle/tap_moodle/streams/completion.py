@@ -9,10 +9,15 @@ from singer_sdk import typing as th
 from tap_moodle.errors import MoodleWebServiceError
 from tap_moodle.streams.base import INSTANCE
 from tap_moodle.streams.courses import CoursesStream
-from tap_moodle.streams.enrolments import ENROLLED_USERS, EnrolledUsersStream
+from tap_moodle.streams.enrolments import (
+    ENROLLED_USERS,
+    EnrolledUsersStream,
+    fetch_enrolled_users,
+)
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterable
+    from concurrent.futures import Future
 
     from singer_sdk.helpers.types import Context
 
@@ -20,6 +25,11 @@ if t.TYPE_CHECKING:
 # a student whose enrolment is not active): an expected answer, not a failure.
 # ``notenroled`` is the token's own user, ``usernotenroled`` any other user.
 NOT_TRACKED = frozenset({"nottracked", "notenroled", "usernotenroled"})
+COMPLETION_STATUSES = "completion_statuses"
+# Status calls per pool task: each call is short (about 30 ms on a real site),
+# so a task of ten lasts about as long as one enrolled users call.
+USERS_PER_TASK = 10
+StatusAnswers = list[tuple[int, "dict[str, t.Any] | None"]]
 
 
 class CourseCompletionsStream(EnrolledUsersStream):
@@ -74,18 +84,44 @@ class CourseCompletionsStream(EnrolledUsersStream):
         """Whether completion tracking is on in the course."""
         return bool(context.get("completion_enabled"))
 
+    def answer_loaders(self, courseid: int) -> dict[str, t.Any]:
+        """Read the enrolled users, then start the status calls if the course changed.
+
+        The enrolled users come first, so that they are fetched ahead before the
+        loader that waits for them.
+        """
+        return {
+            ENROLLED_USERS: lambda: fetch_enrolled_users(self, courseid),
+            COMPLETION_STATUSES: lambda: self._start_status_calls(courseid),
+        }
+
     def get_course_records(self, courseid: int) -> Iterable[dict[str, t.Any]]:
         """Yield the completion status of each tracked user of a changed course."""
-        users = self.enrolled_users(courseid)
+        for calls in self.answer(COMPLETION_STATUSES, courseid):
+            for userid, status in calls.result():
+                if status is not None:
+                    yield {"courseid": courseid, "userid": userid, **status}
+
+    def _start_status_calls(self, courseid: int) -> list[Future[StatusAnswers]]:
+        """Queue the status calls of a changed course, a few users per task.
+
+        Runs on a worker thread when fetched ahead, so it waits for the enrolled
+        users' future and queues the calls without waiting for them: the pool's
+        queue then keeps the calls of the courses ahead, and no course's last
+        calls leave workers idle.
+        """
+        pending = self.course_answers.future(courseid, ENROLLED_USERS)
+        users = pending.result() if pending else fetch_enrolled_users(self, courseid)
         if not self.moodle.course_changed(courseid, users):
-            return
+            return []
         userids = [user["id"] for user in users]
-        statuses = self.moodle.map_concurrently(
-            lambda userid: self._completion_status(courseid, userid), userids
-        )
-        for userid, status in zip(userids, statuses, strict=True):
-            if status is not None:
-                yield {"courseid": courseid, "userid": userid, **status}
+        return [
+            self.moodle.executor.submit(self._statuses, courseid, chunk)
+            for chunk in _chunks(userids, USERS_PER_TASK)
+        ]
+
+    def _statuses(self, courseid: int, userids: Iterable[int]) -> StatusAnswers:
+        return [(userid, self._completion_status(courseid, userid)) for userid in userids]
 
     def _completion_status(self, courseid: int, userid: int) -> dict[str, t.Any] | None:
         try:
@@ -102,3 +138,7 @@ class CourseCompletionsStream(EnrolledUsersStream):
             )
             return None
         return answer["completionstatus"]
+
+
+def _chunks(items: list[int], size: int) -> list[list[int]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
