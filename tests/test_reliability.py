@@ -205,8 +205,8 @@ def test_skipped_course_is_read_again(
 
     output = first.stdout + first.stderr
     # grade_items and grades share the failed answer, so each skips the course.
-    assert "Calls skipped after errors that concern only their course or user: 1." in output
-    assert "Streams that read their answers skipped 2 partitions" in output
+    assert "Calls that failed with errors concerning only one course or user: 1." in output
+    assert "Streams skipped 2 courses or users because of them" in output
     assert "errorcode 'nopermissions'" in output
     assert skipped == 0
     assert_same_warehouse(warehouse_snapshot(warehouse), clean_snapshot)

@@ -335,6 +335,21 @@ def test_apply_mutation_runs_action(own_site: Site) -> None:
     assert own_site.course(courseid) is None
 
 
+def test_apply_mutation_records_visit(own_site: Site) -> None:
+    courseid = own_site.landmarks.flagship_course
+    userid = own_site.tracked_user_ids(courseid)[0]
+    mutation = {
+        "action": "visit_course",
+        "courseid": courseid,
+        "userid": userid,
+        "timeaccess": ANCHOR + 60,
+    }
+
+    apply_mutation(own_site, mutation)
+
+    assert own_site.last_course_access[(courseid, userid)] == ANCHOR + 60
+
+
 @pytest.mark.parametrize(
     ("mutation", "message"),
     [
@@ -344,6 +359,7 @@ def test_apply_mutation_runs_action(own_site: Site) -> None:
         ({"action": "delete_user", "userid": "5"}, "needs an integer 'userid'"),
         ({"action": "delete_user", "userid": True}, "needs an integer 'userid'"),
         ({"action": "delete_course", "courseid": 5, "force": 1}, "does not take"),
+        ({"action": "visit_course", "courseid": 5}, "needs the integer argument 'userid'"),
     ],
 )
 def test_apply_mutation_rejects_bad_input(

@@ -37,6 +37,7 @@ from moodle_sandbox.site.counts import minimum_calls
 
 from moodle_stack.benchreport import render
 from moodle_stack.copyload import copy_records
+from moodle_stack.report import layer_counts
 from moodle_stack.environment import project_root
 from moodle_stack.warehouse import Connection, EmbeddedPostgres
 
@@ -45,8 +46,8 @@ if t.TYPE_CHECKING:
 
 SEED = 1
 PAUSE_SECONDS = 1.0
-# The sandbox's "now", its last activity, lies this long before the first run:
-# longer than the tap's default changes_lookback_hours (1).
+# The sandbox's "now", its last activity, lies at least this long before the
+# first run: longer than the tap's default changes_lookback_hours (1).
 IDLE_HOURS = 2
 # Share of the courses that one enrolled user visits before the third run.
 VISITED_SHARE = 0.05
@@ -82,6 +83,7 @@ class SizeResult:
     unchanged: TapRun
     after_visits: TapRun
     visited_courses: int
+    visited_every: int
     concurrency: int
 
     @property
@@ -181,11 +183,18 @@ def idle_anchor() -> int:
     return int(time.time()) - IDLE_HOURS * 3_600
 
 
+def visit_step(share: float) -> int:
+    """Return n such that visiting every n-th course visits ``share`` of them."""
+    return max(1, round(1 / share))
+
+
 def visit_courses(site: Site, share: float) -> int:
-    """Record a visit of one enrolled user to every n-th course; return how many."""
-    step = max(1, round(1 / share))
+    """Record a visit of one enrolled user to every n-th course; return how many.
+
+    Courses without enrolled users have no one to visit them and are passed.
+    """
     visited = 0
-    for course in site.non_site_courses()[::step]:
+    for course in site.non_site_courses()[:: visit_step(share)]:
         enrolled = site.enrolled_user_ids(course.id)
         if enrolled:
             visit_course(site, course.id, enrolled[0])
@@ -222,7 +231,7 @@ def bench_size(  # noqa: PLR0913
         pipeline = None
         if warehouse is not None:
             seconds = run_pipeline(root, config, warehouse, workdir, f"{size}-pipeline")
-            pipeline = Pipeline(full.records, seconds, full.wall_seconds)
+            pipeline = Pipeline(raw_rows(warehouse), seconds, full.wall_seconds)
     result = SizeResult(
         size=size,
         counts=counts,
@@ -231,6 +240,7 @@ def bench_size(  # noqa: PLR0913
         unchanged=unchanged,
         after_visits=after_visits,
         visited_courses=visited,
+        visited_every=visit_step(VISITED_SHARE),
         concurrency=concurrency,
     )
     return result, pipeline
@@ -360,6 +370,11 @@ def run_pipeline(
     return seconds
 
 
+def raw_rows(connection: Connection) -> int:
+    """Return the rows of every table in the raw schema."""
+    return sum(layer_counts(connection)["moodle_raw"].values())
+
+
 def bench_loads(
     root: Path,
     embedded: EmbeddedPostgres,
@@ -441,9 +456,11 @@ def run_all(  # noqa: PLR0913
 ) -> str:
     """Run every part of the benchmark and return the page."""
     results, pipeline = [], None
+    # Started before the first size, so that every size runs beside it.
+    pipeline_database = embedded.start()
     for size in sizes:
         say(f"Extracting size {size}: full, unchanged, after visits")
-        warehouse = embedded.start() if size == load_size else None
+        warehouse = pipeline_database if size == load_size else None
         result, measured = bench_size(
             root, size, concurrency, latency_scale, workdir, warehouse
         )

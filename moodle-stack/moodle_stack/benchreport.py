@@ -124,6 +124,12 @@ def reads(run: TapRun) -> str:
     )
 
 
+def called(run: TapRun) -> str:
+    """Return the wsfunctions a run called, in words."""
+    names = [f"`{name}`" for name, calls in sorted(run.calls.items()) if calls]
+    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names)
+
+
 def incremental_section(result: SizeResult, idle_hours: int) -> list[str]:
     """Explain what each incremental run read, against the full run."""
     full, unchanged, visits = result.full, result.unchanged, result.after_visits
@@ -131,16 +137,17 @@ def incremental_section(result: SizeResult, idle_hours: int) -> list[str]:
     return [
         f"## Incremental runs on size {result.size}",
         "",
-        f"The sandbox's last activity lies {idle_hours} hours before the first "
-        "run, outside the tap's default `changes_lookback_hours` (1), and nothing "
-        "changes between the first and the second run. The second run read "
-        f"{reads(unchanged)}, against {courses:,} and {completions:,} in the "
-        f"full run: its {unchanged.total_calls:,} calls (site info, users, "
-        "courses, enrolled users and enrolment methods, which every run reads) "
-        f"are {unchanged.total_calls / full.total_calls:.1%} of the full run's.",
+        f"The sandbox's last activity lies at least {idle_hours} hours before "
+        "the first run, outside the tap's default `changes_lookback_hours` (1), "
+        "and nothing changes between the first and the second run. The second "
+        f"run read {reads(unchanged)}, against {courses:,} and {completions:,} "
+        f"in the full run: its {unchanged.total_calls:,} calls are "
+        f"{unchanged.total_calls / full.total_calls:.1%} of the full run's, and "
+        f"went to {called(unchanged)}.",
         "",
         "Before the third run, one enrolled user visited each of "
-        f"{plural(result.visited_courses, 'course')} (one in twenty). The third "
+        f"{plural(result.visited_courses, 'course')} (one course in "
+        f"{result.visited_every}). The third "
         f"run read {reads(visits)}: {visits.total_calls / full.total_calls:.1%} "
         "of the full run's calls. A course visited within the lookback before "
         "a run is read again by the next run too, so on a busy site the share "
@@ -191,11 +198,13 @@ def loads_section(
     rows.append("")
     if pipeline is not None:
         rows += [
-            f"End to end, the piped run took {pipeline.seconds:.1f} s: "
+            f"End to end, the piped run loaded {pipeline.records:,} rows in "
+            f"{pipeline.seconds:.1f} s: "
             f"{pipeline.seconds / pipeline.extraction_seconds:.2f} times the full "
-            f"run of the tap alone ({pipeline.extraction_seconds:.1f} s), whose "
-            "pace the Moodle server sets. The other rows load the full run's "
-            "output from a file, so they measure the loader alone.",
+            f"run of the tap alone ({pipeline.extraction_seconds:.1f} s). The "
+            "closer that ratio is to 1, the more of the time the loader spent "
+            "waiting for the Moodle server's answers. The other rows load the "
+            "full run's output from a file, so they measure the loader alone.",
             "",
         ]
     return rows

@@ -16,6 +16,8 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from moodle_stack.report import connect
+
 if t.TYPE_CHECKING:
     from pathlib import Path
 
@@ -38,13 +40,7 @@ def read_records(records_file: Path) -> dict[str, list[dict[str, t.Any]]]:
 def copy_records(connection: Connection, records_file: Path) -> float:
     """Replace the rows of every stream's table with a COPY; return its seconds."""
     streams = read_records(records_file)
-    with psycopg.connect(
-        host=connection.host,
-        port=connection.port,
-        user=connection.user,
-        password=connection.password,
-        dbname=connection.database,
-    ) as db:
+    with connect(connection) as db:
         plans = {stream: _columns(db, stream, rows) for stream, rows in streams.items()}
         for stream in plans:
             db.execute(sql.SQL("truncate {}.{}").format(*_table(stream)))

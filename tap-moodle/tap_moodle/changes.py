@@ -9,9 +9,9 @@ course whose enrolled users are the same as at the last sync, none of whom has
 visited it since, and which has not been edited since, is not read again by the
 heavy per-course streams (grade items, grades, course completion).
 
-Times are compared on the server's clock: a sync starts at the time of the
-server's first answer (its HTTP ``Date``). Visits count from that start minus
-the lookback, which covers what Moodle writes after the visit: a course access
+Times are compared on the server's clock: a sync starts at this machine's time
+plus the difference between the clocks, which the HTTP ``Date`` header of the
+server's first answer gives. Visits count from that start minus the lookback, which covers what Moodle writes after the visit: a course access
 is stored at most once a minute, and cron aggregates course completion on its
 next run. Changes made without a visit to the course by an enrolled user, such
 as grades imported by an administrator who is not enrolled, or completions that

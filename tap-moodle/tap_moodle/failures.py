@@ -105,8 +105,8 @@ class PartitionFailures:
             groups[failure.stream, failure.errorcode].append(failure)
         calls = {(f.wsfunction, f.courseid, f.userid) for f in failures}
         self.logger.warning(
-            "Calls skipped after errors that concern only their course or user: "
-            "%d. Streams that read their answers skipped %d partitions:",
+            "Calls that failed with errors concerning only one course or user: "
+            "%d. Streams skipped %d courses or users because of them:",
             len(calls),
             len(failures),
         )

@@ -34,6 +34,9 @@ T = t.TypeVar("T")
 CHANGES_STATE_STREAM = "courses"
 CHANGES_STATE_KEY = "change_detection"
 CLOCK_DIFFERENCE_WARNING_SECONDS = 60
+# Moodle stores a course access at most once a minute; a shorter lookback could
+# miss a change made within that minute after a sync read the course.
+MIN_LOOKBACK_HOURS = 0.05
 R = t.TypeVar("R")
 
 
@@ -173,7 +176,8 @@ SETTINGS = th.PropertiesList(
             "which course visits count as changes. It covers what Moodle "
             "writes after a visit: course access times, stored at most once "
             "a minute, and course completion, which cron aggregates on its "
-            "next run. Raise it on sites whose cron runs less than hourly."
+            "next run. Raise it on sites whose cron runs less than hourly. "
+            "At least 0.05 (3 minutes)."
         ),
     ),
     th.Property(
@@ -290,7 +294,7 @@ class TapMoodle(Tap):
         self.changes = ChangeDetector(
             self._stored_bookmark(),
             enabled=bool(self.config.get("change_detection", True)),
-            lookback_hours=float(self.config.get("changes_lookback_hours", 1)),
+            lookback_hours=self._lookback_hours(),
             full_sync_days=float(self.config.get("full_sync_days", 7)),
         )
         self.partition_failures = PartitionFailures(
@@ -305,6 +309,23 @@ class TapMoodle(Tap):
             )
         except ValueError as error:
             raise ConfigValidationError(str(error), errors=[str(error)]) from error
+
+    def _lookback_hours(self) -> float:
+        """Return ``changes_lookback_hours``, rejecting one too short to be safe.
+
+        Raises:
+            ConfigValidationError: For a lookback under ``MIN_LOOKBACK_HOURS``.
+        """
+        hours = float(self.config.get("changes_lookback_hours", 1))
+        if hours < MIN_LOOKBACK_HOURS:
+            msg = (
+                f"changes_lookback_hours is {hours:g}: under {MIN_LOOKBACK_HOURS} "
+                "(3 minutes), incremental syncs can miss changes, because Moodle "
+                f"stores a course access at most once a minute. Set it to "
+                f"{MIN_LOOKBACK_HOURS} or more."
+            )
+            raise ConfigValidationError(msg, errors=[msg])
+        return hours
 
     @property
     def max_concurrency(self) -> int:
@@ -400,8 +421,15 @@ class TapMoodle(Tap):
 
     def _start_on_server_clock(self) -> None:
         """Start change detection at the site's time, read from its first answer."""
-        offset = self.client.clock_offset or 0.0
-        if abs(offset) > CLOCK_DIFFERENCE_WARNING_SECONDS:
+        offset = self.client.clock_offset
+        if offset is None:
+            self.logger.warning(
+                "Site '%s' sent no readable HTTP Date header: change detection "
+                "uses this machine's clock. Keep it synchronised, or raise "
+                "changes_lookback_hours by the clocks' difference.",
+                self.instance,
+            )
+        elif abs(offset) > CLOCK_DIFFERENCE_WARNING_SECONDS:
             self.logger.warning(
                 "The clock of site '%s' differs from this machine's by %+.0f s; "
                 "change detection uses the site's clock.",

@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from moodle_sandbox import SandboxServer, build_site, visit_course
+from moodle_sandbox import SandboxServer, build_site, expected_counts, parse_rules, visit_course
+from singer_sdk.exceptions import ConfigValidationError
 
 from tap_moodle.changes import ChangeDetector, enrolled_fingerprint
 from tap_moodle.tap import TapMoodle
@@ -58,6 +59,17 @@ def test_visit_since_bookmark_is_change():
     changes = incremental()
     visitor = {**STUDENT, "lastcourseaccess": NOW - 10 * HOUR}
     assert changes.course_changed(7, NOW - 500 * HOUR, [visitor, TEACHER])
+
+
+def test_visit_at_bookmark_is_change():
+    changes = incremental()
+    visitor = {**STUDENT, "lastcourseaccess": changes.since}
+    assert changes.course_changed(7, NOW - 500 * HOUR, [visitor, TEACHER])
+
+
+def test_edit_at_bookmark_is_change():
+    changes = incremental()
+    assert changes.course_changed(7, changes.since, [STUDENT, TEACHER])
 
 
 def test_course_edit_is_change():
@@ -234,3 +246,44 @@ def test_clock_difference_is_logged_and_followed(tap_config, caplog):
 
     assert tap.changes.started_at == pytest.approx(time.time() + 2 * HOUR, abs=5)
     assert "differs from this machine's by +7200 s" in caplog.text
+
+
+def test_site_without_date_header_is_logged(tap_config, caplog):
+    tap = TapMoodle(config=tap_config, parse_env_config=False)
+    tap.client.clock_offset = None
+
+    tap._start_on_server_clock()
+
+    assert "sent no readable HTTP Date header" in caplog.text
+
+
+@pytest.mark.parametrize("hours", [0, "0.01"])
+def test_too_short_lookback_is_rejected(tap_config, hours):
+    config = {**tap_config, "changes_lookback_hours": hours}
+    with pytest.raises(ConfigValidationError, match=r"changes_lookback_hours is 0(\.01)?: under 0\.05"):
+        TapMoodle(config=config, parse_env_config=False)
+
+
+def test_completion_error_for_one_user_skips_only_that_user(capsys, own_server):
+    site = own_server.site
+    course = next(c for c in site.non_site_courses() if c.enablecompletion)
+    failing = site.tracked_user_ids(course.id)[0]
+    own_server.faults.add(
+        parse_rules(
+            {
+                "fault": "moodle_error",
+                "wsfunction": COMPLETION,
+                "courseid": course.id,
+                "userid": failing,
+                "errorcode": "nopermissions",
+            }
+        )
+    )
+    state, records = sync_with_state(tap_config_for(own_server), capsys)
+
+    read = {(r["courseid"], r["userid"]) for r in records["course_completions"]}
+    tracked = {(course.id, userid) for userid in site.tracked_user_ids(course.id)}
+    assert tracked - read == {(course.id, failing)}
+    assert len(read) == expected_counts(site)["course_completions"] - 1
+    bookmark = state["bookmarks"]["courses"]["change_detection"]
+    assert bookmark["retry_courseids"] == [course.id]

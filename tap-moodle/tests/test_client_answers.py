@@ -173,6 +173,26 @@ def test_server_time_follows_date_header():
     assert client.server_time() == pytest.approx(ahead, abs=2)
 
 
+@pytest.fixture
+def local_zone_not_utc(monkeypatch):
+    """Run this machine's local time in UTC-3, so a date read as local time is off."""
+    monkeypatch.setenv("TZ", "America/Sao_Paulo")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("local_zone_not_utc")
+def test_date_without_zone_is_read_as_utc():
+    ahead = time.time() + 3_600
+    date = email.utils.formatdate(ahead, usegmt=True).removesuffix(" GMT")
+    with CannedServer(Canned("[]", 200, {"Date": date})) as server:
+        client = make_client(server.url)
+        client.call(FUNCTION)
+    assert client.clock_offset == pytest.approx(3_600, abs=2)
+
+
 @pytest.mark.parametrize("date", ["", "yesterday"])
 def test_unreadable_date_falls_back_to_local_clock(date):
     with CannedServer(Canned("[]", 200, {"Date": date})) as server:

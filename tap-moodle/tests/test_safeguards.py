@@ -153,8 +153,8 @@ def test_shared_answer_failure_counts_one_call(caplog):
     failures.record("grade_items", course_error(), courseid=7)
     failures.record("grades", course_error(), courseid=7)
     failures.report()
-    assert "concern only their course or user: 1." in caplog.text
-    assert "skipped 2 partitions" in caplog.text
+    assert "concerning only one course or user: 1." in caplog.text
+    assert "Streams skipped 2 courses or users" in caplog.text
 
 
 def test_partition_failure_is_fatal_when_asked():

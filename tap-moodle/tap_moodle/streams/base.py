@@ -105,8 +105,10 @@ class CourseStream(MoodleStream):
     ) -> None:
         """Log a message; the SDK's line at the start of each course goes to debug.
 
-        The SDK logs one line per stream and course, thousands on a large site;
-        the stream's progress line gives the same news every 30 seconds.
+        The SDK logs that line once per stream and course, thousands on a large
+        site, and the stream's progress line gives the same news every 30
+        seconds. Its metric lines, a record count and a timer per stream and
+        course, stay at info: Meltano reads them.
         """
         if message.startswith(SDK_PARTITION_START):
             level = min(level, logging.DEBUG)
