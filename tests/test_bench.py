@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from moodle_stack.bench import watch_peak_memory
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -62,3 +63,15 @@ def test_load_size_must_be_benchmarked():
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 2
     assert "--load-size M is not one of --sizes S" in result.stderr
+
+
+def test_peak_memory_counts_child_only():
+    """The peak counts the child's memory only, not this process's at fork time."""
+    ballast = b"b" * (400 * 2**20)  # noqa: F841 - this process's memory, 400 MB
+    child = "import time; data = b'x' * (120 * 2**20); time.sleep(1)"
+    process = subprocess.Popen([sys.executable, "-c", child])
+
+    peak_mb = watch_peak_memory(process) / 1024
+
+    assert process.returncode == 0
+    assert 120 <= peak_mb < 300

@@ -22,6 +22,7 @@ same rows into the same tables, on an embedded PostgreSQL.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -46,6 +47,7 @@ if t.TYPE_CHECKING:
 
 SEED = 1
 PAUSE_SECONDS = 1.0
+MEMORY_POLL_SECONDS = 0.2
 # The sandbox's "now", its last activity, lies at least this long before the
 # first run: longer than the tap's default changes_lookback_hours (1).
 IDLE_HOURS = 2
@@ -121,13 +123,31 @@ def run_tap(
     with output.open("wb") as sink, (workdir / f"{name}.log").open("wb") as log:
         started = time.monotonic()
         process = subprocess.Popen(command, stdout=sink, stderr=log)  # noqa: S603
-        _, status, usage = os.wait4(process.pid, 0)
+        peak_kb = watch_peak_memory(process)
         wall = time.monotonic() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         msg = f"tap-moodle failed with exit code {process.returncode}; see {log.name}"
         raise RuntimeError(msg)
-    return wall, usage.ru_maxrss / 1024, output
+    return wall, peak_kb / 1024, output
+
+
+def watch_peak_memory(process: subprocess.Popen[bytes]) -> int:
+    """Wait for the process and return its peak resident memory in kB.
+
+    The peak is the kernel's high-water mark of the process's own memory
+    (``VmHWM``), read until it exits. ``ru_maxrss`` from ``wait4`` is wrong
+    here, because it also counts this process's memory (the sandbox's site)
+    from the fork until the child starts the tap.
+    """
+    status = Path(f"/proc/{process.pid}/status")
+    peak = 0
+    while process.poll() is None:
+        with contextlib.suppress(OSError, ValueError):
+            for line in status.read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak = max(peak, int(line.split()[1]))
+        time.sleep(MEMORY_POLL_SECONDS)
+    return peak
 
 
 def read_output(output: Path) -> tuple[int, dict[str, t.Any]]:
