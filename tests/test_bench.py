@@ -1,6 +1,6 @@
 """`make bench` runs: the benchmark command on the smallest site, without its timings.
 
-The benchmark itself takes about an hour; this runs each of its parts but the
+The benchmark itself takes about an hour. This test runs each of its parts but the
 sequential baseline on size S, and checks the counts it reports, never the times.
 """
 

@@ -125,7 +125,7 @@ def replay_all(
 def check_replay(
     recording: Recording, replays: dict[str, Replay], merged: dict[str, Shape]
 ) -> None:
-    """Assert that the sandbox answered the recorded call as the real site did.
+    """Assert that the sandbox's response has the recording's status, type and shape.
 
     Recordings that the sandbox cannot replay are skipped, with the reason.
     """

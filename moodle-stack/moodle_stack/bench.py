@@ -7,7 +7,7 @@ with nothing changed on the site; then again after one enrolled user visited one
 course in twenty. The site's last activity lies ``IDLE_HOURS`` before the first
 run, outside the tap's default lookback, so the second run meets a site that is
 unchanged for as long as change detection looks back. The sandbox counts the
-calls per wsfunction and the seconds its latency model held answers back, which
+calls per wsfunction and the seconds its latency model delayed responses, which
 give the two lower bounds: the fewest calls the API allows, and the wall time of
 a client that keeps ``concurrency`` requests in flight all the time (modelled
 seconds divided by the concurrency).

@@ -128,10 +128,10 @@ class MoodleClient:
                 self._wait_before_retry(error, attempt)
 
     def server_time(self) -> float:
-        """Return the server's current Unix time, or this machine's before any answer.
+        """Return the server's Unix time now, or this machine's before any response.
 
         The server's clock is read from the HTTP ``Date`` header of its first
-        answer, so times compared with Moodle's own do not depend on this
+        response, so times compared with Moodle's own do not depend on this
         machine's clock.
         """
         return time.time() + (self.clock_offset or 0.0)

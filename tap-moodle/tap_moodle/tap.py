@@ -34,7 +34,7 @@ T = t.TypeVar("T")
 CHANGES_STATE_STREAM = "courses"
 CHANGES_STATE_KEY = "change_detection"
 CLOCK_DIFFERENCE_WARNING_SECONDS = 60
-# Moodle stores a course access at most once a minute; a shorter lookback could
+# Moodle stores a course access at most once a minute. A shorter lookback could
 # miss a change made within that minute after a sync read the course.
 MIN_LOOKBACK_HOURS = 0.05
 R = t.TypeVar("R")
@@ -420,7 +420,7 @@ class TapMoodle(Tap):
         self._store_bookmark()
 
     def _start_on_server_clock(self) -> None:
-        """Start change detection at the site's time, read from its first answer."""
+        """Start change detection at the site's time, from its first response's Date."""
         offset = self.client.clock_offset
         if offset is None:
             self.logger.warning(

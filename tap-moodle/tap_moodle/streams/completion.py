@@ -107,8 +107,8 @@ class CourseCompletionsStream(EnrolledUsersStream):
         """Queue the status calls of a changed course, a few users per task.
 
         Runs on a worker thread when fetched ahead, so it waits for the enrolled
-        users' future and queues the calls without waiting for them: the pool's
-        queue then keeps the calls of the courses ahead, and no course's last
+        users' future and queues the calls without waiting for them. The pool's
+        queue then keeps the calls of the courses ahead, so no course's last
         calls leave workers idle.
         """
         pending = self.course_answers.future(courseid, ENROLLED_USERS)
