@@ -1,4 +1,8 @@
-"""Session fixtures: one synthetic site and sandboxes serving it over HTTP."""
+"""Fixtures: one synthetic site and sandboxes serving it over HTTP.
+
+The contract modules share two module fixtures, which read the module's own
+RECORDINGS: their shapes merged by wsfunction, and their replays on the sandbox.
+"""
 
 from __future__ import annotations
 
@@ -15,12 +19,16 @@ TESTS_DIR = Path(__file__).resolve().parent
 if str(TESTS_DIR) not in sys.path:
     sys.path.insert(0, str(TESTS_DIR))
 
+from contract import merged_shapes, replay_all  # noqa: E402
 from wsclient import WsClient  # noqa: E402
 
 from moodle_sandbox import SandboxServer, build_site  # noqa: E402
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
+
+    from contract import Replay
+    from shapes import Shape
 
     from moodle_sandbox import Site
 
@@ -60,3 +68,20 @@ def debug_client(debug_server: SandboxServer) -> Iterator[WsClient]:
     ws = WsClient(debug_server.url, debug_server.token)
     yield ws
     ws.close()
+
+
+@pytest.fixture(scope="module")
+def merged(request: pytest.FixtureRequest) -> dict[str, Shape]:
+    """Return the shapes of the module's RECORDINGS, merged by wsfunction."""
+    return merged_shapes(request.module.RECORDINGS)
+
+
+@pytest.fixture(scope="module")
+def replays(
+    request: pytest.FixtureRequest,
+    site: Site,
+    server: SandboxServer,
+    debug_server: SandboxServer,
+) -> dict[str, Replay]:
+    """Replay the module's RECORDINGS on the sandbox."""
+    return replay_all(request.module.RECORDINGS, site, server, debug_server)

@@ -17,34 +17,18 @@ from contract import (
     check_replay,
     coverage_gaps,
     load_all,
-    merged_shapes,
     recording_paths,
-    replay_all,
 )
 from scenarios import is_schema_source
 
 if t.TYPE_CHECKING:
     from shapes import Shape
 
-    from moodle_sandbox import SandboxServer, Site
-
 RECORDINGS = load_all(recording_paths(FIXTURES_DIR))
 BY_NAME = {recording.name: recording for recording in RECORDINGS}
 SCHEMA_FUNCTIONS = sorted(
     {t.cast("str", r.wsfunction) for r in RECORDINGS if is_schema_source(r)}
 )
-
-
-@pytest.fixture(scope="module")
-def merged() -> dict[str, Shape]:
-    return merged_shapes(RECORDINGS)
-
-
-@pytest.fixture(scope="module")
-def replays(
-    site: Site, server: SandboxServer, debug_server: SandboxServer
-) -> dict[str, Replay]:
-    return replay_all(RECORDINGS, site, server, debug_server)
 
 
 def test_fixture_folder_has_recordings() -> None:

@@ -18,16 +18,12 @@ from contract import (
     coverage_gaps,
     full_recordings_dir,
     load_all,
-    merged_shapes,
     recording_paths,
-    replay_all,
 )
 from scenarios import is_schema_source
 
 if t.TYPE_CHECKING:
     from shapes import Shape
-
-    from moodle_sandbox import SandboxServer, Site
 
 ROOT = full_recordings_dir()
 PATHS = recording_paths(ROOT) if ROOT.is_dir() else []
@@ -49,18 +45,6 @@ def _params(names: list[str]) -> list[t.Any]:
     if names:
         return names
     return [pytest.param(None, marks=pytest.mark.skip(reason=MISSING_REASON))]
-
-
-@pytest.fixture(scope="module")
-def merged() -> dict[str, Shape]:
-    return merged_shapes(RECORDINGS)
-
-
-@pytest.fixture(scope="module")
-def replays(
-    site: Site, server: SandboxServer, debug_server: SandboxServer
-) -> dict[str, Replay]:
-    return replay_all(RECORDINGS, site, server, debug_server)
 
 
 @pytest.mark.parametrize("name", _params(sorted(BY_NAME)))
