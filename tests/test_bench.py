@@ -33,6 +33,7 @@ def test_page_has_every_section(page):
     for heading in (
         "## Targets on size S",
         "### Size S",
+        "## Calls above the minimum",
         "## Incremental runs on size S",
         "## Loading into PostgreSQL (size S's records)",
     ):

@@ -157,6 +157,27 @@ def incremental_section(result: SizeResult, idle_hours: int) -> list[str]:
     ]
 
 
+def above_minimum_section() -> list[str]:
+    """Return why two wsfunctions take more calls than the minimum."""
+    return [
+        "## Calls above the minimum",
+        "",
+        "The minimum counts the user id batches up to the highest user id, which "
+        "the tap cannot know in advance. The tap doubles its window of batches up to `max_concurrency`, so the "
+        "last window may hold empty batches. It then asks for the next "
+        "`users_max_id_gap` ids (2,000 by default), so that no "
+        "account beyond a gap in the ids is missed. Those calls return empty "
+        "answers.",
+        "",
+        "The minimum counts one completion status call per tracked user. The tap "
+        "asks for every enrolled user of a course with completion on, because "
+        "which users completion tracks depends on the site's role permissions. "
+        "Moodle answers "
+        "`nottracked` for the others, teachers for instance.",
+        "",
+    ]
+
+
 def baseline_section(run: TapRun, formula_seconds: float, size: str) -> list[str]:
     """Return the check of the baseline formula against a measured run."""
     return [
@@ -238,6 +259,7 @@ def render(  # noqa: PLR0913
     lines += targets_section(target)
     for result in results:
         lines += size_section(result)
+    lines += above_minimum_section()
     lines += incremental_section(target, idle_hours)
     if baseline is not None:
         lines += baseline_section(*baseline)
