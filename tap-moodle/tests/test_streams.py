@@ -21,6 +21,7 @@ from singer_sdk.typing import DEFAULT_JSONSCHEMA_VALIDATOR
 
 from moodle_sandbox import SandboxServer, build_site, expected_counts
 from tap_moodle.streams import STREAM_TYPES
+from tap_moodle.streams.completion import task_size
 from tap_moodle.streams.enrolments import ENROLLED_USERS, fetch_enrolled_users
 from tap_moodle.tap import TapMoodle
 
@@ -277,3 +278,33 @@ def test_course_streams_log_each_course_at_debug(tap_config, caplog):
     assert any("'courses'" in message for message in info)
     assert not any("'grades'" in message for message in info)
     assert sum("'grades'" in message for message in debug) > 1
+
+
+@pytest.mark.parametrize(
+    ("users", "workers", "size"), [(9, 8, 2), (24, 8, 3), (200, 8, 10), (0, 8, 1)]
+)
+def test_status_task_size(users, workers, size):
+    assert task_size(users, workers) == size
+
+
+def test_small_course_statuses_use_every_worker():
+    """A course of 17 to 40 tracked users keeps all eight workers busy."""
+    site = build_site(seed=SEED, anchor=ANCHOR)
+    course = next(
+        c
+        for c in site.non_site_courses()
+        if c.enablecompletion and 16 < len(site.tracked_user_ids(c.id)) <= 40
+    )
+    with SandboxServer(site, host="127.0.0.1", port=0, latency_scale=3.0) as server:
+        config = {
+            **tap_config_for(server),
+            "course_ids": [course.id],
+            "max_concurrency": 8,
+        }
+        tap = TapMoodle(config=config, parse_env_config=False)
+        for stream in tap.streams.values():
+            stream.selected = stream.name == "course_completions"
+        run_sync(tap)
+        peak = server.stats().concurrency.peak
+
+    assert peak == 8

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import typing as t
 
 from singer_sdk import typing as th
@@ -26,9 +27,10 @@ if t.TYPE_CHECKING:
 # ``notenroled`` is the token's own user, ``usernotenroled`` any other user.
 NOT_TRACKED = frozenset({"nottracked", "notenroled", "usernotenroled"})
 COMPLETION_STATUSES = "completion_statuses"
-# Status calls per pool task: each call is short (about 30 ms, measured on a
-# real Moodle 4.5 site), so a task of ten lasts about as long as one enrolled
-# users call.
+# Status calls per pool task at most: each call is short (about 30 ms, measured
+# on a real Moodle 4.5 site), so a task of ten lasts about as long as one
+# enrolled users call. A course with fewer users gets smaller tasks, so that
+# its calls still spread over every worker.
 USERS_PER_TASK = 10
 StatusAnswers = list[tuple[int, "dict[str, t.Any] | None"]]
 
@@ -116,9 +118,10 @@ class CourseCompletionsStream(EnrolledUsersStream):
         if not self.moodle.course_changed(courseid, users):
             return []
         userids = [user["id"] for user in users]
+        size = task_size(len(userids), self.moodle.max_concurrency)
         return [
             self.moodle.executor.submit(self._statuses, courseid, chunk)
-            for chunk in _chunks(userids, USERS_PER_TASK)
+            for chunk in _chunks(userids, size)
         ]
 
     def _statuses(self, courseid: int, userids: Iterable[int]) -> StatusAnswers:
@@ -139,6 +142,11 @@ class CourseCompletionsStream(EnrolledUsersStream):
             )
             return None
         return answer["completionstatus"]
+
+
+def task_size(users: int, workers: int) -> int:
+    """Return the status calls per task that spread a course's users over the workers."""
+    return max(1, min(USERS_PER_TASK, math.ceil(users / workers)))
 
 
 def _chunks(items: list[int], size: int) -> list[list[int]]:
