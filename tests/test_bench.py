@@ -6,9 +6,13 @@ sequential baseline on size S, and checks the counts it reports, never the times
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import subprocess
 import sys
+import time
+import typing as t
 from pathlib import Path
 
 import pytest
@@ -45,7 +49,7 @@ def test_unchanged_site_reads_no_grade_report(page):
 
 
 def test_visited_course_is_read_again(page):
-    assert "visited each of 1 course (one course in 20)" in page
+    assert "visited every 20th course: 1 course in all" in page
     assert re.search(r"The third run read 1 grade report and [1-9]\d* completion", page)
 
 
@@ -59,11 +63,81 @@ def test_pipeline_loads_every_record(page):
     assert f"the piped run loaded {records} rows" in page
 
 
-def test_load_size_must_be_benchmarked():
-    command = [sys.executable, "-m", "moodle_stack", "bench", "--sizes", "S", "--load-size", "M"]
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+def bench(*arguments: str, **options: t.Any) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "moodle_stack", "bench", *arguments]
+    return subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, check=False, **options
+    )
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--sizes", "S", "--load-size", "M"], "--load-size 'M' is not one of --sizes S"),
+        (["--sizes", "S,X"], "invalid size 'X': use one of S, M, L"),
+        (["--sizes="], "invalid size '': use one of S, M, L"),
+        (["--sizes", "S,s"], "invalid list 'S,s': name each size once"),
+        (["--concurrency", "0"], "invalid value '0': use a whole number of at least 1"),
+        (["--latency-scale", "0"], "invalid value '0': use a number above 0"),
+        (["--latency-scale", "nan"], "invalid value 'nan': use a number above 0"),
+        (["--baseline-size", "M"], "invalid size 'M': the baseline makes one call per second"),
+        (["--output", "missing-folder/page.md"], "folder 'missing-folder' is missing"),
+        (["--output", "docs"], "invalid page 'docs': name a file"),
+    ],
+)
+def test_bad_option_fails_before_work(arguments, message):
+    result = bench(*arguments)
+
     assert result.returncode == 2
-    assert "--load-size M is not one of --sizes S" in result.stderr
+    assert message in result.stderr
+    assert "[bench]" not in result.stdout
+
+
+def test_sizes_are_read_in_any_case_and_order():
+    result = bench("--sizes", "m,s", "--load-size", "l")
+
+    assert "--load-size 'L' is not one of --sizes S,M" in result.stderr
+
+
+def test_page_names_the_commit(page):
+    assert re.search(r"Code: (commit [0-9a-f]{7,}(, with local changes)?|not a git checkout)\.", page)
+
+
+def test_sigterm_stops_everything(tmp_path):
+    """A SIGTERM stops PostgreSQL, the sandbox and the tap, and removes the work folder."""
+    command = [
+        sys.executable, "-m", "moodle_stack", "bench", "--sizes", "S", "--load-size", "S",
+        "--baseline-size", "none", "--output", str(tmp_path / "page.md"),
+    ]
+    environment = {**os.environ, "TMPDIR": str(tmp_path)}
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=environment, stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.startswith("[bench] Extracting size S"):
+            break
+    time.sleep(3)
+    process.send_signal(signal.SIGTERM)
+    process.communicate(timeout=60)
+
+    assert process.returncode == 128 + signal.SIGTERM
+    assert not list(tmp_path.glob("moodle-bench-*"))
+    assert not (tmp_path / "page.md").exists()
+    assert not processes_using(tmp_path)
+
+
+def processes_using(folder: Path) -> list[str]:
+    """Return the command lines of running processes that name the folder."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if str(folder) in text:
+            found.append(text)
+    return found
 
 
 def test_peak_memory_counts_child_only():

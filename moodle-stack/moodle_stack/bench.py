@@ -27,6 +27,7 @@ import dataclasses
 import json
 import os
 import platform
+import signal
 import subprocess
 import tempfile
 import time
@@ -43,11 +44,15 @@ from moodle_stack.environment import project_root
 from moodle_stack.warehouse import Connection, EmbeddedPostgres
 
 if t.TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from moodle_sandbox import Site
 
 SEED = 1
 PAUSE_SECONDS = 1.0
 MEMORY_POLL_SECONDS = 0.2
+# How long a child process has to stop after SIGTERM before it is killed.
+STOP_SECONDS = 10
 # The sandbox's "now", its last activity, lies at least this long before the
 # first run: longer than the tap's default changes_lookback_hours (1).
 IDLE_HOURS = 2
@@ -120,15 +125,42 @@ def run_tap(
         state_file.write_text(json.dumps(state))
         command += ["--state", str(state_file)]
     output = workdir / f"{name}.jsonl"
-    with output.open("wb") as sink, (workdir / f"{name}.log").open("wb") as log:
+    log_file = workdir / f"{name}.log"
+    with output.open("wb") as sink, log_file.open("wb") as log:
         started = time.monotonic()
         process = subprocess.Popen(command, stdout=sink, stderr=log)  # noqa: S603
-        peak_kb = watch_peak_memory(process)
+        with stopped_on_exit(process):
+            peak_kb = watch_peak_memory(process)
         wall = time.monotonic() - started
     if process.returncode != 0:
-        msg = f"tap-moodle failed with exit code {process.returncode}; see {log.name}"
+        msg = (
+            f"tap-moodle failed with exit code {process.returncode}. "
+            f"The end of its log:\n{log_tail(log_file)}"
+        )
         raise RuntimeError(msg)
     return wall, peak_kb / 1024, output
+
+
+@contextlib.contextmanager
+def stopped_on_exit(*processes: subprocess.Popen[bytes]) -> Iterator[None]:
+    """Stop the processes if the block ends early, on an error or an interrupt."""
+    try:
+        yield
+    except BaseException:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        raise
+
+
+def log_tail(log_file: Path, lines: int = 20) -> str:
+    """Return the last lines of a log, which the temporary folder's removal deletes."""
+    return "\n".join(log_file.read_text(errors="replace").splitlines()[-lines:])
 
 
 def watch_peak_memory(process: subprocess.Popen[bytes]) -> int:
@@ -382,10 +414,14 @@ def run_pipeline(
         )
         assert tap.stdout is not None  # noqa: S101 - stdout is a pipe
         tap.stdout.close()
-        codes = tap.wait(), target.wait()
+        with stopped_on_exit(tap, target):
+            codes = tap.wait(), target.wait()
         seconds = time.monotonic() - started
     if codes != (0, 0):
-        msg = f"tap-moodle | target-postgres exited with {codes}; see {log.name}"
+        msg = (
+            f"tap-moodle | target-postgres exited with {codes}. The end of their "
+            f"log:\n{log_tail(Path(log.name))}"
+        )
         raise RuntimeError(msg)
     return seconds
 
@@ -428,6 +464,22 @@ def machine() -> str:
     )
 
 
+def revision(root: Path) -> str:
+    """Return the commit of the code that runs, and whether files differ from it."""
+    git = ["git", "-C", str(root)]
+    try:
+        commit = subprocess.run(  # noqa: S603
+            [*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        changed = subprocess.run(  # noqa: S603
+            [*git, "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "not a git checkout"
+    return f"commit {commit}" + (", with local changes" if changed else "")
+
+
 def main(  # noqa: PLR0913
     sizes: list[str],
     concurrency: int,
@@ -437,7 +489,12 @@ def main(  # noqa: PLR0913
     output: Path,
     command: str,
 ) -> int:
-    """Run the benchmark and write its page."""
+    """Run the benchmark and write its page.
+
+    A SIGTERM ends the run as Ctrl-C does, so that PostgreSQL, the tap and the
+    temporary folder are cleaned up.
+    """
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
     root = project_root()
     with tempfile.TemporaryDirectory(prefix="moodle-bench-") as temporary:
         workdir = Path(temporary)
@@ -496,6 +553,7 @@ def run_all(  # noqa: PLR0913
     loads = bench_loads(root, embedded, loaded.full.output, loaded.full.records, workdir)
     return render(
         command,
+        revision(root),
         machine(),
         latency_scale,
         results,
@@ -503,6 +561,11 @@ def run_all(  # noqa: PLR0913
         (loads, pipeline, load_size),
         IDLE_HOURS,
     )
+
+
+def stop_on_sigterm(signum: int, _frame: object) -> None:
+    """Turn SIGTERM into an exit that runs every cleanup on the way out."""
+    raise SystemExit(128 + signum)
 
 
 def say(message: str) -> None:

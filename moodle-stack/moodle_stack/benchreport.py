@@ -89,9 +89,19 @@ def targets_section(result: SizeResult) -> list[str]:
     wall_ratio = result.full.wall_seconds / result.lower_bound_seconds
     speedup = result.baseline_seconds / result.full.wall_seconds
     share = result.unchanged.total_calls / result.full.total_calls
+    lead = []
+    if result.size != TARGET_SIZE:
+        lead = [
+            f"The targets are set for size {TARGET_SIZE}. This run has no size "
+            f"{TARGET_SIZE}, so they are checked on size {result.size}. On a "
+            "smaller site the tap's start-up and the calls that every run makes "
+            "take a larger share of the time.",
+            "",
+        ]
     return [
         f"## Targets on size {result.size}",
         "",
+        *lead,
         "| target | measured | |",
         "|---|---:|---|",
         f"| wall time within {WALL_TARGET} times the lower bound at concurrency "
@@ -145,9 +155,9 @@ def incremental_section(result: SizeResult, idle_hours: int) -> list[str]:
         f"{unchanged.total_calls / full.total_calls:.1%} of the full run's, and "
         f"went to {called(unchanged)}.",
         "",
-        "Before the third run, one enrolled user visited each of "
-        f"{plural(result.visited_courses, 'course')} (one course in "
-        f"{result.visited_every}). The third "
+        "Before the third run, one enrolled user visited every "
+        f"{ordinal(result.visited_every)} course: "
+        f"{plural(result.visited_courses, 'course')} in all. The third "
         f"run read {reads(visits)}: {visits.total_calls / full.total_calls:.1%} "
         "of the full run's calls. A course visited within the lookback before "
         "a run is read again by the next run too, so on a busy site the share "
@@ -155,6 +165,14 @@ def incremental_section(result: SizeResult, idle_hours: int) -> list[str]:
         "before.",
         "",
     ]
+
+
+def ordinal(number: int) -> str:
+    """Return '20th', '21st', '22nd' or '23rd'."""
+    suffix = {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    if 10 <= number % 100 <= 20:
+        suffix = "th"
+    return f"{number}{suffix}"
 
 
 def above_minimum_section() -> list[str]:
@@ -233,6 +251,7 @@ def loads_section(
 
 def render(  # noqa: PLR0913
     command: str,
+    revision: str,
     machine: str,
     latency_scale: float,
     results: list[SizeResult],
@@ -245,13 +264,16 @@ def render(  # noqa: PLR0913
     lines = [
         "# Benchmarks",
         "",
-        f"Command: `{command}`. Machine: {machine}. Run on {today}.",
+        f"Command: `{command}`. Code: {revision}. Machine: {machine}. Run on {today}.",
         "",
-        "The Moodle sandbox serves each site with the latency of a real Moodle 4.5 "
-        f"site on a 2-core machine, times {latency_scale}, and at most "
+        "The Moodle sandbox serves each site with the latency measured on a real "
+        f"Moodle 4.5 site, times {latency_scale} (`--latency-scale`), and at most "
         f"{results[0].concurrency} requests at once. The lower bound of the wall "
         "time is the sandbox's modelled server time divided by the concurrency. "
-        "Times are noisy: compare the ratios, which come from one run.",
+        "The sequential baseline's time is computed: the modelled server time "
+        "plus one second per call. Absolute times vary between machines and "
+        "runs. Each ratio divides two times of the same run, so the ratios vary "
+        "less.",
         "",
     ]
     loads, pipeline, load_size = loading
