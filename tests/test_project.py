@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -67,3 +69,12 @@ def test_every_plugin_installs_without_the_hub():
                     continue
                 assert plugin.get("namespace"), (kind, plugin["name"])
                 assert plugin.get("pip_url"), (kind, plugin["name"])
+
+
+def test_outside_project_names_folder(tmp_path):
+    command = [sys.executable, "-m", "moodle_stack", "demo"]
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=False)
+
+    assert result.returncode == 2
+    assert f"no meltano.yml found in {tmp_path} or any folder above it" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -46,6 +46,10 @@ def warehouse(action: str) -> int:
 def main() -> int:
     """Parse the command line and run the command."""
     parser = argparse.ArgumentParser(prog="moodle_stack", description=__doc__)
+    try:
+        project_root()
+    except FileNotFoundError as error:
+        parser.error(str(error))
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("demo", help="run the main job on embedded defaults")
     store = commands.add_parser("warehouse", help="manage the embedded PostgreSQL")

@@ -11,7 +11,10 @@ def project_root() -> Path:
     for folder in (Path.cwd(), *Path.cwd().parents):
         if (folder / "meltano.yml").exists():
             return folder
-    msg = "No meltano.yml found in the current folder or above: run from the project."
+    msg = (
+        f"no meltano.yml found in {Path.cwd()} or any folder above it: run from "
+        "the project's folder, the one that holds meltano.yml"
+    )
     raise FileNotFoundError(msg)
 
 
