@@ -93,14 +93,16 @@ def test_bad_option_fails_before_work(arguments, message):
     assert "[bench]" not in result.stdout
 
 
-def test_sizes_are_read_in_any_case_and_order():
+def test_sizes_any_case_and_order():
     result = bench("--sizes", "m,s", "--load-size", "l")
 
+    assert result.returncode == 2
     assert "--load-size 'L' is not one of --sizes S,M" in result.stderr
 
 
 def test_page_names_the_commit(page):
-    assert re.search(r"Code: (commit [0-9a-f]{7,}(, with local changes)?|not a git checkout)\.", page)
+    code = r"Code: (commit [0-9a-f]{7,}(, with local changes)?|not a git checkout)\."
+    assert re.search(code, page)
 
 
 def test_sigterm_stops_everything(tmp_path):

@@ -12,6 +12,7 @@ import typing as t
 from pathlib import Path
 
 from moodle_sandbox import SIZE_PRESETS
+from moodle_sandbox.site.presets import get_preset
 
 from moodle_stack import bench, demo
 from moodle_stack.environment import project_root
@@ -47,14 +48,14 @@ def main() -> int:
     """Parse the command line and run the command."""
     parser = argparse.ArgumentParser(prog="moodle_stack", description=__doc__)
     try:
-        project_root()
+        root = project_root()
     except FileNotFoundError as error:
         parser.error(str(error))
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("demo", help="run the main job on embedded defaults")
     store = commands.add_parser("warehouse", help="manage the embedded PostgreSQL")
     store.add_argument("action", choices=["start", "stop", "status"])
-    bench_parser = add_bench_parser(commands)
+    bench_parser = add_bench_parser(commands, root)
     arguments = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format=f"[{arguments.command}] %(message)s")
     if arguments.command == "demo":
@@ -88,11 +89,11 @@ def run_bench(parser: argparse.ArgumentParser, arguments: argparse.Namespace) ->
 
 def size_name(value: str) -> str:
     """Return a site size's name in capitals, or fail with the known names."""
-    name = value.strip().upper()
-    if name not in SIZE_PRESETS:
+    try:
+        return get_preset(value.strip()).name
+    except ValueError:
         msg = f"invalid size {value!r}: use one of {', '.join(SIZE_ORDER)}"
-        raise argparse.ArgumentTypeError(msg)
-    return name
+        raise argparse.ArgumentTypeError(msg) from None
 
 
 def size_list(value: str) -> list[str]:
@@ -119,15 +120,15 @@ def baseline_size(value: str) -> str | None:
 
 
 def above_zero(convert: Callable[[str], Number], hint: str) -> Callable[[str], Number]:
-    """Return a parser of finite numbers above 0; ``hint`` names what to use."""
+    """Return a parser of finite numbers above 0. ``hint`` names what to use."""
 
     def parse(value: str) -> Number:
+        msg = f"invalid value {value!r}: use {hint}"
         try:
             number = convert(value)
         except ValueError:
-            number = convert("0")
-        if not (math.isfinite(number) and number > 0):
-            msg = f"invalid value {value!r}: use {hint}"
+            raise argparse.ArgumentTypeError(msg) from None
+        if not math.isfinite(number) or number <= 0:
             raise argparse.ArgumentTypeError(msg)
         return number
 
@@ -138,7 +139,7 @@ def page_path(value: str) -> Path:
     """Return the page's path if its folder exists and is writable."""
     path = Path(value)
     folder = path.parent
-    if not value or path.is_dir():
+    if path.is_dir():
         msg = f"invalid page {value!r}: name a file, such as docs/benchmarks.md"
         raise argparse.ArgumentTypeError(msg)
     try:
@@ -155,6 +156,7 @@ def page_path(value: str) -> Path:
 
 def add_bench_parser(
     commands: argparse._SubParsersAction,  # type: ignore[type-arg]
+    root: Path,
 ) -> argparse.ArgumentParser:
     """Declare the options of the benchmark command and return its parser."""
     bench_parser = commands.add_parser(
@@ -202,7 +204,7 @@ def add_bench_parser(
     bench_parser.add_argument(
         "--output",
         type=page_path,
-        default=project_root() / "docs" / "benchmarks.md",
+        default=root / "docs" / "benchmarks.md",
         help="the page to write, replaced if it exists (default: docs/benchmarks.md)",
     )
     return bench_parser

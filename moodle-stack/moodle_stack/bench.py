@@ -51,7 +51,7 @@ if t.TYPE_CHECKING:
 SEED = 1
 PAUSE_SECONDS = 1.0
 MEMORY_POLL_SECONDS = 0.2
-# How long a child process has to stop after SIGTERM before it is killed.
+# Seconds a child process gets to stop after SIGTERM before it is killed.
 STOP_SECONDS = 10
 # The sandbox's "now", its last activity, lies at least this long before the
 # first run: longer than the tap's default changes_lookback_hours (1).
@@ -159,7 +159,7 @@ def stopped_on_exit(*processes: subprocess.Popen[bytes]) -> Iterator[None]:
 
 
 def log_tail(log_file: Path, lines: int = 20) -> str:
-    """Return the last lines of a log, which the temporary folder's removal deletes."""
+    """Return the last lines of a log, to quote in an error before its folder is removed."""
     return "\n".join(log_file.read_text(errors="replace").splitlines()[-lines:])
 
 

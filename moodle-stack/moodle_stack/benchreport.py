@@ -181,17 +181,18 @@ def above_minimum_section() -> list[str]:
         "## Calls above the minimum",
         "",
         "The minimum counts the user id batches up to the highest user id, which "
-        "the tap cannot know in advance. The tap doubles its window of batches up to `max_concurrency`, so the "
-        "last window may hold empty batches. It then asks for the next "
-        "`users_max_id_gap` ids (2,000 by default), so that no "
-        "account beyond a gap in the ids is missed. Those calls return empty "
-        "answers.",
+        "the tap cannot know in advance. The tap doubles its window of batches "
+        "up to `max_concurrency`, so the last window may contain empty batches. "
+        "It then requests the next `users_max_id_gap` ids (2,000 by default), so "
+        "that no account beyond a gap in the ids is missed. Those calls return "
+        "empty responses.",
         "",
         "The minimum counts one completion status call per tracked user. The tap "
-        "asks for every enrolled user of a course with completion on, because "
-        "which users completion tracks depends on the site's role permissions. "
-        "Moodle answers "
-        "`nottracked` for the others, teachers for instance.",
+        "requests the status of every enrolled user in a course with completion "
+        "on, because which users completion tracks depends on the site's role "
+        "permissions. "
+        "For the others Moodle returns the error `nottracked`, for instance for "
+        "teachers.",
         "",
     ]
 

@@ -27,10 +27,8 @@ if t.TYPE_CHECKING:
 # ``notenroled`` is the token's own user, ``usernotenroled`` any other user.
 NOT_TRACKED = frozenset({"nottracked", "notenroled", "usernotenroled"})
 COMPLETION_STATUSES = "completion_statuses"
-# Status calls per pool task at most: each call is short (about 30 ms, measured
-# on a real Moodle 4.5 site), so a task of ten lasts about as long as one
-# enrolled users call. A course with fewer users gets smaller tasks, so that
-# its calls still spread over every worker.
+# The most status calls in one pool task. A call takes about 30 ms on a real
+# Moodle 4.5 site, so ten last about as long as one enrolled users call.
 USERS_PER_TASK = 10
 StatusAnswers = list[tuple[int, "dict[str, t.Any] | None"]]
 
@@ -145,7 +143,7 @@ class CourseCompletionsStream(EnrolledUsersStream):
 
 
 def task_size(users: int, workers: int) -> int:
-    """Return the status calls per task that spread a course's users over the workers."""
+    """Return the status calls per task: up to ten, fewer to keep every worker busy."""
     return max(1, min(USERS_PER_TASK, math.ceil(users / workers)))
 
 
